@@ -1,0 +1,149 @@
+import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import { Mutex } from "async-mutex";
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  sql,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Migration,
+  type QueryResult,
+} from "kysely";
+
+/**
+ * A Kysely driver over one PGlite instance. PGlite is a single Postgres backend, so the
+ * driver hands out one connection at a time: a transaction holds it from BEGIN to
+ * COMMIT/ROLLBACK, and a statement outside a transaction holds it for that statement.
+ * Code inside `db.transaction()` must use the transaction handle, never `db` (it would wait
+ * for itself).
+ */
+class PgliteDriver implements Driver {
+  readonly #pglite: PGlite;
+  readonly #mutex = new Mutex();
+
+  constructor(pglite: PGlite) {
+    this.#pglite = pglite;
+  }
+
+  async init(): Promise<void> {
+    await this.#pglite.waitReady;
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const release = await this.#mutex.acquire();
+    return new PgliteConnection(this.#pglite, release);
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin"));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("commit"));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("rollback"));
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    (connection as PgliteConnection).release();
+  }
+
+  async destroy(): Promise<void> {
+    // Wait for the statement or transaction in progress, then close Postgres cleanly.
+    const release = await this.#mutex.acquire();
+    try {
+      if (!this.#pglite.closed) await this.#pglite.close();
+    } finally {
+      release();
+    }
+  }
+}
+
+class PgliteConnection implements DatabaseConnection {
+  readonly #pglite: PGlite;
+  readonly release: () => void;
+
+  constructor(pglite: PGlite, release: () => void) {
+    this.#pglite = pglite;
+    this.release = release;
+  }
+
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const result = await this.#pglite.query<R>(compiledQuery.sql, [...compiledQuery.parameters]);
+    return result.affectedRows === undefined
+      ? { rows: result.rows }
+      : { rows: result.rows, numAffectedRows: BigInt(result.affectedRows) };
+  }
+
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error("streaming queries are not supported on PGlite");
+  }
+}
+
+const INT8_OID = 20;
+
+/** Options for `openDatabase`. */
+export interface DatabaseOptions {
+  /** PGlite data directory, or `memory://` for a throwaway in-memory database. */
+  readonly dataDir: string;
+}
+
+/**
+ * A Postgres database shared by several services, each in its own schema
+ * (ARCHITECTURE: "a schema per service when they share one server").
+ */
+export interface SqlDatabase {
+  /** A Kysely handle whose unqualified table names resolve in `schema`. */
+  forSchema<DB>(schema: string): Kysely<DB>;
+  /**
+   * Creates `schema` if needed and applies its forward-only migrations in name order
+   * (Kysely's Migrator; history in `<schema>.kysely_migration`). Throws when one fails.
+   */
+  migrate(schema: string, migrations: Record<string, Migration>): Promise<void>;
+  /** Waits for the statement in progress and closes Postgres cleanly. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the embedded PostgreSQL (PGlite, with pg_trgm) at `dataDir`. int8 columns are read
+ * as JavaScript numbers (all Souk's int8 values are far below 2^53).
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<SqlDatabase> {
+  const pglite = new PGlite(options.dataDir, {
+    extensions: { pg_trgm },
+    parsers: { [INT8_OID]: (value: string) => Number(value) },
+  });
+  const dialect: Dialect = {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new PgliteDriver(pglite),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  };
+  const root = new Kysely<Record<string, never>>({ dialect });
+  await sql`create extension if not exists pg_trgm`.execute(root);
+  return {
+    forSchema: <DB>(schema: string) => root.withSchema(schema) as unknown as Kysely<DB>,
+    async migrate(schema, migrations) {
+      await sql`create schema if not exists ${sql.id(schema)}`.execute(root);
+      const migrator = new Migrator({
+        db: root.withSchema(schema),
+        migrationTableSchema: schema,
+        provider: { getMigrations: async () => migrations },
+      });
+      const { error, results } = await migrator.migrateToLatest();
+      const failed = results?.find((r) => r.status === "Error");
+      if (error !== undefined) {
+        throw new Error(`migration ${failed?.migrationName ?? "?"} of schema ${schema} failed`, { cause: error });
+      }
+    },
+    close: () => root.destroy(),
+  };
+}

@@ -1,0 +1,190 @@
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { newId } from "./clock.ts";
+import { fromConnectError, httpStatusOf, SoukError, type FieldViolation } from "./errors.ts";
+import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
+import { ConnectError } from "@connectrpc/connect";
+import type {} from "@fastify/swagger";
+
+/** The Fastify instance type Souk's HTTP servers use (TypeBox schemas drive types). */
+export type HttpServer = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** An RFC 9457 problem details body, with Souk's stable `code` and per-field errors. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  errors?: FieldViolation[];
+}
+
+/** Options for `createHttpServer`. */
+export interface HttpServerOptions {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Largest accepted request body in bytes (413 beyond). Default 1 MiB. */
+  readonly bodyLimitBytes?: number;
+  /** Readiness: `/readyz` answers 200 only while this returns true. */
+  readonly isReady: () => boolean;
+}
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+/** Builds a problem body; `type` is a URN naming the stable code. */
+export function problem(status: number, code: string, detail: string, errors?: FieldViolation[]): Problem {
+  return {
+    type: `urn:souk:problem:${code.toLowerCase().replaceAll("_", "-")}`,
+    title: TITLES[status] ?? "Error",
+    status,
+    detail,
+    code,
+    ...(errors !== undefined && errors.length > 0 ? { errors } : {}),
+  };
+}
+
+/** Sends `body` as `application/problem+json`. */
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, body: Problem): FastifyReply {
+  return reply
+    .code(body.status)
+    .type("application/problem+json")
+    .send({ ...body, instance: request.url.split("?")[0] });
+}
+
+/** Maps Fastify's schema errors (`/payment/card/number`) to field paths (`payment.card.number`). */
+function validationFields(error: FastifyError): FieldViolation[] {
+  const context = error.validationContext ?? "body";
+  return (error.validation ?? []).map((v) => {
+    const path = v.instancePath.replace(/^\//, "").replaceAll("/", ".");
+    const params = v.params;
+    const extra =
+      typeof params["additionalProperty"] === "string"
+        ? params["additionalProperty"]
+        : typeof params["missingProperty"] === "string"
+          ? params["missingProperty"]
+          : "";
+    const field = [path, extra].filter((s) => s !== "").join(".") || context;
+    const message = v.keyword === "additionalProperties" ? "is not a known field" : (v.message ?? "is invalid");
+    return { field: context === "body" ? field : `${context}.${field}`, message };
+  });
+}
+
+/** Turns any error into a problem body; unexpected errors become a generic 500 (logged, never echoed). */
+export function problemOf(error: unknown, logger: FastifyBaseLogger): Problem {
+  if (error instanceof SoukError || error instanceof ConnectError) {
+    const souk = fromConnectError(error);
+    const status = httpStatusOf(souk.kind);
+    if (status >= 500) logger.warn({ err: error, code: souk.code }, "upstream failure");
+    return problem(status, souk.code, status === 500 ? "internal error" : souk.message, [...souk.fields]);
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation !== undefined) {
+    return problem(400, "VALIDATION_FAILED", "the request is invalid", validationFields(fastifyError));
+  }
+  switch (fastifyError.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return problem(413, "BODY_TOO_LARGE", "the request body is larger than the limit");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return problem(415, "UNSUPPORTED_MEDIA_TYPE", "send application/json");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return problem(400, "MALFORMED_JSON", "the body is empty");
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return problem(400, "MALFORMED_JSON", "the body is not valid JSON");
+  }
+  if (error instanceof SyntaxError) return problem(400, "MALFORMED_JSON", "the body is not valid JSON");
+  const status = typeof fastifyError.statusCode === "number" ? fastifyError.statusCode : 500;
+  if (status >= 400 && status < 500) return problem(status, "BAD_REQUEST", fastifyError.message);
+  logger.error({ err: error }, "unhandled error");
+  return problem(500, "INTERNAL", "internal error");
+}
+
+/**
+ * Creates a Fastify server with Souk's defaults: request ids (`x-request-id` in and out),
+ * pino request logs, a 1 MiB body limit, unknown body fields rejected (schemas say
+ * `additionalProperties: false`; Ajv is told not to strip them), problem+json for every
+ * error and for unknown routes, RED metrics per route, and `GET /livez`, `GET /readyz`,
+ * `GET /metrics`.
+ */
+export function createHttpServer(options: HttpServerOptions): HttpServer {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : newId();
+    },
+    requestIdLogLabel: "reqId",
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: true, useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
+
+  app.addHook("onRequest", async (request, reply) => {
+    void reply.header("x-request-id", request.id);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    options.metrics.httpRequests.inc(labels);
+    options.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      "request completed",
+    );
+  });
+  app.setErrorHandler((error, request, reply) => sendProblem(reply, request, problemOf(error, request.log)));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      request,
+      problem(404, "ROUTE_NOT_FOUND", `no route for ${request.method} ${request.url.split("?")[0]}`),
+    ),
+  );
+
+  app.get("/livez", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  app.get("/readyz", { schema: { hide: true } }, async (request, reply) => {
+    if (options.isReady()) return { status: "ready" };
+    return sendProblem(reply, request, problem(503, "NOT_READY", "the server is starting or draining"));
+  });
+  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
+    void reply.type(options.metrics.registry.contentType);
+    return options.metrics.registry.metrics();
+  });
+  return app;
+}

@@ -1,0 +1,30 @@
+import { pino, type Logger } from "pino";
+
+export type { Logger } from "pino";
+
+/**
+ * Creates the process's JSON logger (pino). Every service logs through a child of it
+ * (`logger.child({ service })`); request logs carry `reqId`. Card numbers, passwords and
+ * tokens are redacted wherever they appear under the usual field names.
+ */
+export function createLogger(options: { level: string; name?: string }): Logger {
+  return pino({
+    level: options.level,
+    name: options.name ?? "souk",
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: [
+        "password",
+        "*.password",
+        "card.number",
+        "*.card.number",
+        "*.*.card.number",
+        "req.headers.authorization",
+        "refreshToken",
+        "*.refreshToken",
+      ],
+      censor: "[redacted]",
+    },
+  });
+}
