@@ -54,3 +54,34 @@ export function every(intervalMs: number, task: () => Promise<void>, logger: Log
     },
   };
 }
+
+/**
+ * Keeps track of background promises (work started by a request that outlives it, such as a
+ * saga continuing after the HTTP answer). Failures are logged, never unhandled; `drain()`
+ * waits for everything still running (graceful shutdown).
+ */
+export interface Supervisor {
+  /** Hands `task` to the supervisor; returns the same promise for callers that want to await it too. */
+  run<T>(name: string, task: Promise<T>): Promise<T | undefined>;
+  /** Resolves when every task handed over so far has settled. */
+  drain(): Promise<void>;
+}
+
+/** Creates a supervisor that logs failed tasks through `logger`. */
+export function createSupervisor(logger: Logger): Supervisor {
+  const running = new Set<Promise<unknown>>();
+  return {
+    run(name, task) {
+      const tracked = task.catch((error: unknown) => {
+        logger.error({ err: error, task: name }, "background task failed");
+        return undefined;
+      });
+      running.add(tracked);
+      void tracked.finally(() => running.delete(tracked));
+      return tracked;
+    },
+    async drain() {
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import Type, { type Static } from "typebox";
+import { LogLevel } from "@souk/platform";
+import { CartConfig } from "@souk/cart";
+import { CatalogConfig } from "@souk/catalog";
+import { GatewayConfig } from "@souk/gateway";
+import { IdentityConfig } from "@souk/identity";
+import { InventoryConfig } from "@souk/inventory";
+import { OrdersConfig } from "@souk/orders";
+import { PaymentsConfig } from "@souk/payments";
+
+/** The launcher's own variables. */
+export const LauncherConfig = Type.Object({
+  PORT: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 8080,
+    description: "HTTP port of the public API (0 = any free port)",
+  }),
+  HOST: Type.String({ minLength: 1, default: "127.0.0.1", description: "Interface to listen on" }),
+  SOUK_DATA_DIR: Type.String({ minLength: 1, default: "./.souk", description: "PGlite data directory, or memory://" }),
+  LOG_LEVEL: Type.Union(LogLevel.anyOf, { default: "info" }),
+  SOUK_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000, description: "Longest graceful shutdown" }),
+});
+
+/** Every variable the embedded topology reads: the launcher's and each service's. */
+export const EmbeddedConfig = Type.Object({
+  ...LauncherConfig.properties,
+  ...GatewayConfig.properties,
+  ...IdentityConfig.properties,
+  ...CatalogConfig.properties,
+  ...CartConfig.properties,
+  ...InventoryConfig.properties,
+  ...PaymentsConfig.properties,
+  ...OrdersConfig.properties,
+});
+
+/** Parsed configuration of the embedded topology. */
+export type EmbeddedConfig = Static<typeof EmbeddedConfig>;

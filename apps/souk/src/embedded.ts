@@ -1,0 +1,131 @@
+import { CartService } from "@souk/contracts/cart";
+import { CatalogService } from "@souk/contracts/catalog";
+import { TokensService, UsersService } from "@souk/contracts/identity";
+import { InventoryService } from "@souk/contracts/inventory";
+import { OrdersService } from "@souk/contracts/orders";
+import { PaymentsService } from "@souk/contracts/payments";
+import {
+  createLogger,
+  createMetrics,
+  inProcessClient,
+  loadConfig,
+  openDatabase,
+  systemClock,
+  type Logger,
+} from "@souk/platform";
+import { createCartService } from "@souk/cart";
+import { createCatalogService } from "@souk/catalog";
+import { createGateway } from "@souk/gateway";
+import { createIdentityService } from "@souk/identity";
+import { createInventoryService } from "@souk/inventory";
+import { createOrdersService } from "@souk/orders";
+import { createPaymentsService } from "@souk/payments";
+import { EmbeddedConfig } from "./config.ts";
+
+/** Options of `startEmbedded`; anything unset comes from the environment, then defaults. */
+export interface EmbeddedOptions {
+  /** Overrides `PORT` (0 = any free port). */
+  readonly port?: number;
+  /** Overrides `SOUK_DATA_DIR` (`memory://` for a throwaway store). */
+  readonly dataDir?: string;
+  /** Environment to read instead of `process.env` (merged over it). */
+  readonly env?: Record<string, string | undefined>;
+  /** Overrides `CATALOG_SEED_COUNT`: products generated on first start. */
+  readonly seedCount?: number;
+  /** Logger to use instead of one built from `LOG_LEVEL`. */
+  readonly logger?: Logger;
+}
+
+/** A running embedded store. */
+export interface EmbeddedSouk {
+  /** Where the public API answers, e.g. `http://127.0.0.1:8080`. */
+  readonly baseUrl: string;
+  /** Milliseconds from the call to ready. */
+  readonly startupMs: number;
+  /** Stops accepting, finishes requests and sagas in flight, closes PGlite cleanly. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole store in this process — the embedded topology of ARCHITECTURE.md: every
+ * service module on one PGlite database (a schema each), calling each other in-process through
+ * their Connect service definitions (no network, no serialization), the REST gateway in front.
+ * Migrates, seeds the demo catalog and its stock on first start, starts background loops
+ * (saga recovery, reservation sweeper) and listens.
+ *
+ * @throws ConfigError naming every bad environment variable; errors from migrations or listen.
+ */
+export async function startEmbedded(options: EmbeddedOptions = {}): Promise<EmbeddedSouk> {
+  const started = performance.now();
+  const env = { ...process.env, ...options.env };
+  if (options.port !== undefined) env["PORT"] = String(options.port);
+  if (options.dataDir !== undefined) env["SOUK_DATA_DIR"] = options.dataDir;
+  if (options.seedCount !== undefined) env["CATALOG_SEED_COUNT"] = String(options.seedCount);
+  const config = loadConfig(EmbeddedConfig, env);
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const metrics = createMetrics();
+  const clock = systemClock;
+  let ready = false;
+
+  const database = await openDatabase({ dataDir: config.SOUK_DATA_DIR });
+  const deps = { database, config, logger, clock };
+  const inventory = await createInventoryService(deps);
+  const catalog = await createCatalogService(deps);
+  const identity = await createIdentityService(deps);
+  const payments = await createPaymentsService(deps);
+  const call = { metrics };
+  const clients = {
+    inventory: inProcessClient(InventoryService, inventory.handlers, call),
+    catalog: inProcessClient(CatalogService, catalog.handlers, call),
+    users: inProcessClient(UsersService, identity.users, call),
+    tokens: inProcessClient(TokensService, identity.tokens, call),
+    payments: inProcessClient(PaymentsService, payments.handlers, call),
+  };
+  const cart = await createCartService({ ...deps, catalog: clients.catalog, inventory: clients.inventory });
+  const cartClient = inProcessClient(CartService, cart.handlers, call);
+  const orders = await createOrdersService({
+    ...deps,
+    cart: cartClient,
+    inventory: clients.inventory,
+    payments: clients.payments,
+  });
+  const ordersClient = inProcessClient(OrdersService, orders.handlers, call);
+
+  const seed = await clients.catalog.seedProducts({ count: config.CATALOG_SEED_COUNT });
+  if (seed.seeded) {
+    await clients.inventory.setStockLevels({ entries: seed.stock.map((s) => ({ sku: s.sku, onHand: s.quantity })) });
+    logger.info({ products: seed.stock.length }, "seeded the demo catalog and its stock");
+  }
+
+  const { app } = await createGateway({
+    config,
+    logger,
+    metrics,
+    isReady: () => ready,
+    clients: { ...clients, cart: cartClient, orders: ordersClient },
+  });
+  const lifecycles = [inventory, catalog, identity, payments, cart, orders];
+  for (const service of lifecycles) await service.start();
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : config.PORT;
+  const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
+  const baseUrl = `http://${host}:${port}`;
+  ready = true;
+  const startupMs = Math.round(performance.now() - started);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    baseUrl,
+    startupMs,
+    stop() {
+      stopping ??= (async () => {
+        ready = false;
+        await app.close();
+        for (const service of [...lifecycles].reverse()) await service.stop();
+        await database.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { ConfigError, createLogger, exitGracefullyOnSignals } from "@souk/platform";
+import { startEmbedded } from "./embedded.ts";
+
+const USAGE = `Souk — an online store backend
+
+Usage:
+  souk start            run the whole store embedded (PGlite, one process) on http://127.0.0.1:8080
+  souk shop [options]   drive a running store with a scripted crowd of customers (souk shop --help)
+  souk help             this text
+
+Environment (start): PORT, HOST, SOUK_DATA_DIR, LOG_LEVEL and the services' variables (see README).`;
+
+async function start(): Promise<void> {
+  const souk = await startEmbedded();
+  const logger = createLogger({ level: process.env["LOG_LEVEL"] ?? "info", name: "souk" });
+  logger.info(
+    { url: souk.baseUrl, startupMs: souk.startupMs },
+    `Souk is ready on ${souk.baseUrl} — API docs: ${souk.baseUrl}/docs, try: curl '${souk.baseUrl}/v1/products?q=headphones'`,
+  );
+  exitGracefullyOnSignals(logger, () => souk.stop());
+}
+
+async function shop(argv: string[]): Promise<void> {
+  const { runShop, parseShopArgs, formatSummary } = await import("./shop/shop.ts");
+  const options = parseShopArgs(argv);
+  const summary = await runShop(options, { log: (line) => process.stdout.write(`${line}\n`) });
+  process.stdout.write(`${formatSummary(summary)}\n`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals } = parseArgs({ args: argv.slice(0, 1), allowPositionals: true, strict: false });
+  const command = positionals[0] ?? "help";
+  switch (command) {
+    case "start":
+      return start();
+    case "shop":
+      return shop(argv.slice(1));
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      process.stderr.write(`unknown command "${command}"\n\n${USAGE}\n`);
+      process.exitCode = 2;
+  }
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`souk: ${error.message}\n`);
+  } else {
+    process.stderr.write(`souk: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+}

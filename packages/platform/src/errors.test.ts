@@ -1,0 +1,44 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import {
+  fromConnectError,
+  httpStatusOf,
+  invalidArgument,
+  notFound,
+  SoukError,
+  toConnectError,
+  unavailable,
+} from "./errors.ts";
+
+describe("error mapping", () => {
+  it("keeps kind, code and fields across the wire form", () => {
+    const original = invalidArgument("PAYMENTS_INVALID_CARD", "invalid card", [
+      { field: "card.number", message: "fails Luhn" },
+    ]);
+    const wire = toConnectError(original);
+    expect(wire.code).toBe(Code.InvalidArgument);
+    // Rebuild from metadata only, as a remote caller would see it.
+    const remote = new ConnectError(wire.rawMessage, wire.code, wire.metadata);
+    const back = fromConnectError(remote);
+    expect(back).toMatchObject({ kind: "invalid_argument", code: "PAYMENTS_INVALID_CARD", message: "invalid card" });
+    expect(back.fields).toEqual([{ field: "card.number", message: "fails Luhn" }]);
+  });
+
+  it("hides unexpected errors behind INTERNAL without their message", () => {
+    const wire = toConnectError(new TypeError("secret detail"));
+    expect(wire.code).toBe(Code.Internal);
+    expect(wire.rawMessage).toBe("internal error");
+  });
+
+  it("maps transport failures of a call to unavailable (503)", () => {
+    const souk = fromConnectError(new ConnectError("connection refused", Code.Unavailable));
+    expect(souk.kind).toBe("unavailable");
+    expect(httpStatusOf(souk.kind)).toBe(503);
+  });
+
+  it("maps kinds to HTTP statuses", () => {
+    expect(httpStatusOf(notFound("X", "x").kind)).toBe(404);
+    expect(httpStatusOf(unavailable("X", "x").kind)).toBe(503);
+    expect(httpStatusOf(new SoukError("conflict", "X", "x").kind)).toBe(409);
+  });
+});

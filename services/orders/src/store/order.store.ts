@@ -1,0 +1,277 @@
+import { type Generated, type Kysely, type Selectable, type Transaction } from "kysely";
+import type { Order, OrderLine, OrderStatus, ShippingAddress, SagaState } from "../domain/order.ts";
+import type { OrderStore } from "../domain/ports.ts";
+
+interface OrdersTable {
+  id: string;
+  user_id: string;
+  status: OrderStatus;
+  total_minor: number;
+  currency: string;
+  shipping_address: ShippingAddress;
+  payment_method_id: string;
+  idempotency_key: string;
+  request_fingerprint: string;
+  cancellation_reason: string | null;
+  saga_phase: SagaState["phase"];
+  saga_step: number;
+  saga_attempts: number;
+  next_attempt_at: Date;
+  lease_owner: string | null;
+  lease_until: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+interface OrderLinesTable {
+  order_id: string;
+  line_no: number;
+  product_id: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  unit_price_minor: number;
+  line_total_minor: number;
+  currency: string;
+}
+interface SagaLogTable {
+  id: Generated<number>;
+  order_id: string;
+  action: string;
+  outcome: string;
+  detail: string | null;
+  phase_after: string;
+  status_after: string;
+  at: Date;
+}
+/** The `orders` schema as Kysely sees it. */
+export interface OrdersDatabase {
+  orders: OrdersTable;
+  order_lines: OrderLinesTable;
+  saga_log: SagaLogTable;
+}
+
+type Db = Kysely<OrdersDatabase> | Transaction<OrdersDatabase>;
+
+function toOrder(row: Selectable<OrdersTable>, lines: Selectable<OrderLinesTable>[]): Order {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    status: row.status,
+    total: { amountMinor: row.total_minor, currency: row.currency },
+    lines: lines.map((l): OrderLine => ({
+      productId: l.product_id,
+      sku: l.sku,
+      name: l.name,
+      quantity: l.quantity,
+      unitPrice: { amountMinor: l.unit_price_minor, currency: l.currency },
+      lineTotal: { amountMinor: l.line_total_minor, currency: l.currency },
+    })),
+    shippingAddress: row.shipping_address,
+    paymentMethodId: row.payment_method_id,
+    idempotencyKey: row.idempotency_key,
+    requestFingerprint: row.request_fingerprint,
+    cancellationReason: row.cancellation_reason ?? undefined,
+    saga: {
+      phase: row.saga_phase,
+      step: row.saga_step,
+      attempts: row.saga_attempts,
+      nextAttemptAt: row.next_attempt_at,
+    },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+async function withLines(db: Db, rows: Selectable<OrdersTable>[]): Promise<Order[]> {
+  if (rows.length === 0) return [];
+  const lines = await db
+    .selectFrom("order_lines")
+    .selectAll()
+    .where(
+      "order_id",
+      "in",
+      rows.map((r) => r.id),
+    )
+    .orderBy("order_id")
+    .orderBy("line_no")
+    .execute();
+  return rows.map((row) =>
+    toOrder(
+      row,
+      lines.filter((l) => l.order_id === row.id),
+    ),
+  );
+}
+
+async function load(db: Db, orderId: string): Promise<Order | undefined> {
+  const row = await db.selectFrom("orders").selectAll().where("id", "=", orderId).executeTakeFirst();
+  return row === undefined ? undefined : (await withLines(db, [row]))[0];
+}
+
+/** Orders' store port on PostgreSQL (PGlite or a server) through Kysely. */
+export function createOrderStore(db: Kysely<OrdersDatabase>): OrderStore {
+  return {
+    async findByIdempotencyKey(userId, idempotencyKey) {
+      const row = await db
+        .selectFrom("orders")
+        .selectAll()
+        .where("user_id", "=", userId)
+        .where("idempotency_key", "=", idempotencyKey)
+        .executeTakeFirst();
+      return row === undefined ? undefined : (await withLines(db, [row]))[0];
+    },
+
+    async insert(order, owner, leaseUntil) {
+      return db.transaction().execute(async (trx) => {
+        const inserted = await trx
+          .insertInto("orders")
+          .values({
+            id: order.id,
+            user_id: order.userId,
+            status: order.status,
+            total_minor: order.total.amountMinor,
+            currency: order.total.currency,
+            shipping_address: JSON.stringify(order.shippingAddress) as unknown as ShippingAddress,
+            payment_method_id: order.paymentMethodId,
+            idempotency_key: order.idempotencyKey,
+            request_fingerprint: order.requestFingerprint,
+            cancellation_reason: order.cancellationReason ?? null,
+            saga_phase: order.saga.phase,
+            saga_step: order.saga.step,
+            saga_attempts: order.saga.attempts,
+            next_attempt_at: order.saga.nextAttemptAt,
+            lease_owner: owner,
+            lease_until: leaseUntil,
+            created_at: order.createdAt,
+            updated_at: order.updatedAt,
+          })
+          .onConflict((oc) => oc.columns(["user_id", "idempotency_key"]).doNothing())
+          .returning("id")
+          .executeTakeFirst();
+        if (inserted === undefined) {
+          const existing = await trx
+            .selectFrom("orders")
+            .selectAll()
+            .where("user_id", "=", order.userId)
+            .where("idempotency_key", "=", order.idempotencyKey)
+            .executeTakeFirstOrThrow();
+          return { inserted: false as const, existing: (await withLines(trx, [existing]))[0] as Order };
+        }
+        await trx
+          .insertInto("order_lines")
+          .values(
+            order.lines.map((l, i) => ({
+              order_id: order.id,
+              line_no: i + 1,
+              product_id: l.productId,
+              sku: l.sku,
+              name: l.name,
+              quantity: l.quantity,
+              unit_price_minor: l.unitPrice.amountMinor,
+              line_total_minor: l.lineTotal.amountMinor,
+              currency: l.lineTotal.currency,
+            })),
+          )
+          .execute();
+        return { inserted: true as const };
+      });
+    },
+
+    get: (orderId) => load(db, orderId),
+
+    async listByUser(userId, limit, beforeId) {
+      let query = db.selectFrom("orders").selectAll().where("user_id", "=", userId);
+      if (beforeId !== undefined) query = query.where("id", "<", beforeId);
+      return withLines(db, await query.orderBy("id", "desc").limit(limit).execute());
+    },
+
+    async acquireLease(orderId, owner, now, leaseUntil) {
+      const row = await db
+        .updateTable("orders")
+        .set({ lease_owner: owner, lease_until: leaseUntil })
+        .where("id", "=", orderId)
+        .where("saga_phase", "<>", "done")
+        .where((eb) =>
+          eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now), eb("lease_owner", "=", owner)]),
+        )
+        .returningAll()
+        .executeTakeFirst();
+      return row === undefined ? undefined : (await withLines(db, [row]))[0];
+    },
+
+    async saveTransition(orderId, owner, action, outcome, next, now, leaseUntil) {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable("orders")
+          .set({
+            status: next.status,
+            cancellation_reason: next.cancellationReason ?? null,
+            saga_phase: next.saga.phase,
+            saga_step: next.saga.step,
+            saga_attempts: next.saga.attempts,
+            next_attempt_at: next.saga.nextAttemptAt,
+            lease_until: leaseUntil,
+            updated_at: now,
+          })
+          .where("id", "=", orderId)
+          .where("lease_owner", "=", owner)
+          .returningAll()
+          .executeTakeFirst();
+        if (row === undefined) return undefined;
+        await trx
+          .insertInto("saga_log")
+          .values({
+            order_id: orderId,
+            action,
+            outcome: outcome.kind,
+            detail:
+              outcome.kind === "failed"
+                ? outcome.reason
+                : outcome.kind === "retry"
+                  ? outcome.error.slice(0, 500)
+                  : null,
+            phase_after: next.saga.phase,
+            status_after: next.status,
+            at: now,
+          })
+          .execute();
+        return (await withLines(trx, [row]))[0];
+      });
+    },
+
+    async releaseLease(orderId, owner) {
+      await db
+        .updateTable("orders")
+        .set({ lease_owner: null, lease_until: null })
+        .where("id", "=", orderId)
+        .where("lease_owner", "=", owner)
+        .execute();
+    },
+
+    async findRunnable(now, limit) {
+      const rows = await db
+        .selectFrom("orders")
+        .select("id")
+        .where("saga_phase", "<>", "done")
+        .where("next_attempt_at", "<=", now)
+        .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now)]))
+        .orderBy("next_attempt_at")
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
+    async startRefund(orderId, userId, now) {
+      const row = await db
+        .updateTable("orders")
+        .set({ saga_phase: "refunding", saga_step: 0, saga_attempts: 0, next_attempt_at: now, updated_at: now })
+        .where("id", "=", orderId)
+        .where("user_id", "=", userId)
+        .where("status", "=", "CONFIRMED")
+        .where("saga_phase", "=", "done")
+        .returningAll()
+        .executeTakeFirst();
+      return row === undefined ? undefined : (await withLines(db, [row]))[0];
+    },
+  };
+}
