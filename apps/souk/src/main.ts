@@ -23,10 +23,16 @@ async function start(): Promise<void> {
 }
 
 async function shop(argv: string[]): Promise<void> {
-  const { runShop, parseShopArgs, formatSummary } = await import("./shop/shop.ts");
+  const { runShop, parseShopArgs, formatSummary, SHOP_USAGE } = await import("./shop/shop.ts");
   const options = parseShopArgs(argv);
+  if (options.help) {
+    process.stdout.write(`${SHOP_USAGE}\n`);
+    return;
+  }
   const summary = await runShop(options, { log: (line) => process.stdout.write(`${line}\n`) });
   process.stdout.write(`${formatSummary(summary)}\n`);
+  // A crowd that hit server errors or broken journeys is a failed run (useful in CI smoke tests).
+  if (summary.failedCustomers > 0 || summary.serverErrors.count > 0) process.exitCode = 1;
 }
 
 async function main(argv: string[]): Promise<void> {

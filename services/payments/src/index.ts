@@ -1,0 +1,121 @@
+import type { Static } from "typebox";
+import type { Kysely } from "kysely";
+import { PaymentsService } from "@souk/contracts/payments";
+import { every, newId, type Clock, type Lifecycle, type Logger, type SqlDatabase } from "@souk/platform";
+import { paymentsHandlers } from "./api/payments.grpc.ts";
+import type { PaymentsConfig } from "./config.ts";
+import { createCardSimulator } from "./provider/card-simulator.provider.ts";
+import { createBlockedCardStore, createPostgresVelocityCounter } from "./store/fraud.store.ts";
+import { createLedgerStore } from "./store/ledger.store.ts";
+import { paymentsMigrations } from "./store/migrations.ts";
+import { createPaymentMethodStore } from "./store/payment-method.store.ts";
+import { createPaymentStore } from "./store/payment.store.ts";
+import type { PaymentsDatabase } from "./store/payments.tables.ts";
+import { createSimulatorVault } from "./store/simulator-vault.store.ts";
+import { authorizePayment } from "./usecases/authorize-payment.usecase.ts";
+import { blockCard } from "./usecases/block-card.usecase.ts";
+import { capturePayment } from "./usecases/capture-payment.usecase.ts";
+import { createPaymentMethod } from "./usecases/create-payment-method.usecase.ts";
+import { getPayment } from "./usecases/get-payment.usecase.ts";
+import { ledgerBalances, verifyAccountBalances, verifyLedger } from "./usecases/ledger-reports.usecase.ts";
+import { refundPayment } from "./usecases/refund-payment.usecase.ts";
+import { resumeStalledAuthorizations } from "./usecases/resume-stalled-authorizations.usecase.ts";
+import { runAuthorization, type AuthorizationDeps } from "./usecases/run-authorization.usecase.ts";
+import { settlePayment } from "./usecases/settle-payment.usecase.ts";
+import { voidPayment } from "./usecases/void-payment.usecase.ts";
+
+export { PaymentsConfig } from "./config.ts";
+
+/** The schema payments owns. */
+export const PAYMENTS_SCHEMA = "payments";
+
+/** How often the recovery loop looks for authorizations abandoned by a dead process. */
+const RECOVERY_INTERVAL_MS = 10_000;
+
+/** What payments' composition root needs. */
+export interface PaymentsDeps {
+  readonly database: SqlDatabase;
+  readonly config: Static<typeof PaymentsConfig>;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+/** The use cases, as the transports (and tests, and chaos checks) see them. */
+export type PaymentsUseCases = ReturnType<typeof createUseCases>;
+
+function createUseCases(
+  db: Kysely<PaymentsDatabase>,
+  config: Static<typeof PaymentsConfig>,
+  clock: Clock,
+  logger: Logger,
+) {
+  const payments = createPaymentStore(db);
+  const methods = createPaymentMethodStore(db);
+  const blockedCards = createBlockedCardStore(db);
+  const ledger = createLedgerStore(db);
+  const provider = createCardSimulator({
+    vault: createSimulatorVault(db),
+    fingerprintKey: config.PAYMENTS_FINGERPRINT_KEY,
+    latencyMs: config.PAYMENTS_SIMULATOR_LATENCY_MS,
+    newId,
+    clock,
+  });
+  const authorization: AuthorizationDeps = {
+    payments,
+    methods,
+    provider,
+    velocity: createPostgresVelocityCounter(db),
+    blockedCards,
+    policy: {
+      maxAmountMinor: config.PAYMENTS_FRAUD_MAX_AMOUNT_MINOR,
+      velocityMax: config.PAYMENTS_FRAUD_VELOCITY_MAX,
+      velocityWindowMs: config.PAYMENTS_FRAUD_VELOCITY_WINDOW_MS,
+    },
+    clock,
+    newId,
+    logger,
+  };
+  const run = runAuthorization(authorization);
+  const settle = settlePayment({ payments, clock }, run);
+  const moves = { payments, provider, clock, newId };
+  return {
+    createPaymentMethod: createPaymentMethod({ provider, methods, clock, newId }),
+    authorizePayment: authorizePayment(authorization, run, settle),
+    capturePayment: capturePayment(moves, settle),
+    voidPayment: voidPayment(moves, settle),
+    refundPayment: refundPayment(moves, settle),
+    getPayment: getPayment(payments),
+    blockCard: blockCard({ blockedCards, clock }),
+    resumeStalledAuthorizations: resumeStalledAuthorizations({ payments, clock, logger }, settle),
+    ledgerBalances: ledgerBalances(ledger),
+    verifyLedger: verifyLedger(ledger),
+    verifyAccountBalances: verifyAccountBalances(ledger),
+  };
+}
+
+/**
+ * Composition root of the payments service: migrates its schema, builds stores → card
+ * simulator (the PSP) → use cases → gRPC handlers, and a recovery loop that, while started,
+ * finishes authorizations abandoned by a dead process.
+ */
+export async function createPaymentsService(deps: PaymentsDeps) {
+  await deps.database.migrate(PAYMENTS_SCHEMA, paymentsMigrations(PAYMENTS_SCHEMA));
+  const logger = deps.logger.child({ service: "payments" });
+  const useCases = createUseCases(
+    deps.database.forSchema<PaymentsDatabase>(PAYMENTS_SCHEMA),
+    deps.config,
+    deps.clock,
+    logger,
+  );
+  const recovery = every(
+    RECOVERY_INTERVAL_MS,
+    async () => {
+      const resumed = await useCases.resumeStalledAuthorizations();
+      if (resumed > 0) logger.info({ resumed }, "resumed stalled authorizations");
+    },
+    logger,
+    "authorization-recovery",
+  );
+  const lifecycle: Lifecycle = { start: () => recovery.start(), stop: () => recovery.stop() };
+  return { service: PaymentsService, handlers: paymentsHandlers(useCases), useCases, ...lifecycle };
+}

@@ -1,0 +1,137 @@
+import { sql, type Kysely } from "kysely";
+import {
+  LEDGER_ACCOUNTS,
+  type AccountBalance,
+  type LedgerAccount,
+  type LedgerStore,
+  type LedgerTransaction,
+} from "../domain/ledger.ts";
+import type { PaymentsDatabase, PaymentsDb } from "./payments.tables.ts";
+
+/**
+ * Writes a ledger transaction — its row, its entries and the running balances of the
+ * accounts it touches — inside the caller's database transaction `trx` (the one that changes
+ * the payment's state). Balances are upserted in account order so concurrent postings lock
+ * account rows in one global order (no deadlocks on PostgreSQL). The deferred constraint
+ * trigger checks the balance again at commit.
+ */
+export async function postLedgerTransaction(trx: PaymentsDb, transaction: LedgerTransaction): Promise<void> {
+  await trx
+    .insertInto("ledger_transactions")
+    .values({
+      id: transaction.id,
+      payment_id: transaction.paymentId,
+      kind: transaction.kind,
+      currency: transaction.currency,
+      created_at: transaction.createdAt,
+    })
+    .execute();
+  await trx
+    .insertInto("ledger_entries")
+    .values(
+      transaction.entries.map((e) => ({
+        transaction_id: transaction.id,
+        account: e.account,
+        direction: e.direction,
+        amount_minor: e.amountMinor,
+      })),
+    )
+    .execute();
+  const perAccount = new Map<LedgerAccount, { debit: number; credit: number }>();
+  for (const e of transaction.entries) {
+    const sums = perAccount.get(e.account) ?? { debit: 0, credit: 0 };
+    if (e.direction === "debit") sums.debit += e.amountMinor;
+    else sums.credit += e.amountMinor;
+    perAccount.set(e.account, sums);
+  }
+  await trx
+    .insertInto("ledger_accounts")
+    .values(
+      [...perAccount]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([account, sums]) => ({
+          account,
+          currency: transaction.currency,
+          debit_minor: sums.debit,
+          credit_minor: sums.credit,
+        })),
+    )
+    .onConflict((oc) =>
+      oc.columns(["account", "currency"]).doUpdateSet({
+        debit_minor: sql<number>`ledger_accounts.debit_minor + excluded.debit_minor`,
+        credit_minor: sql<number>`ledger_accounts.credit_minor + excluded.credit_minor`,
+      }),
+    )
+    .execute();
+}
+
+function toBalance(row: {
+  account: LedgerAccount;
+  currency: string;
+  debit_minor: number;
+  credit_minor: number;
+}): AccountBalance {
+  return {
+    account: row.account,
+    currency: row.currency,
+    debitMinor: row.debit_minor,
+    creditMinor: row.credit_minor,
+    balanceMinor: row.debit_minor - row.credit_minor,
+  };
+}
+
+const accountOrder = (a: AccountBalance, b: AccountBalance): number =>
+  a.currency === b.currency
+    ? LEDGER_ACCOUNTS.indexOf(a.account) - LEDGER_ACCOUNTS.indexOf(b.account)
+    : a.currency < b.currency
+      ? -1
+      : 1;
+
+/** The ledger's reports on PostgreSQL. */
+export function createLedgerStore(db: Kysely<PaymentsDatabase>): LedgerStore {
+  return {
+    async balances() {
+      const rows = await db
+        .selectFrom("ledger_accounts")
+        .select(["account", "currency", "debit_minor", "credit_minor"])
+        .execute();
+      return rows.map(toBalance).sort(accountOrder);
+    },
+
+    async balancesFromEntries() {
+      const rows = await db
+        .selectFrom("ledger_entries as e")
+        .innerJoin("ledger_transactions as t", "t.id", "e.transaction_id")
+        .select([
+          "e.account",
+          "t.currency",
+          sql<number>`coalesce(sum(e.amount_minor) filter (where e.direction = 'debit'), 0)::int8`.as("debit_minor"),
+          sql<number>`coalesce(sum(e.amount_minor) filter (where e.direction = 'credit'), 0)::int8`.as("credit_minor"),
+        ])
+        .groupBy(["e.account", "t.currency"])
+        .execute();
+      return rows.map(toBalance).sort(accountOrder);
+    },
+
+    async unbalancedTransactions() {
+      const rows = await db
+        .selectFrom("ledger_transactions as t")
+        .leftJoin("ledger_entries as e", "e.transaction_id", "t.id")
+        .select("t.id")
+        .groupBy("t.id")
+        .having((eb) =>
+          eb.or([
+            eb(eb.fn.count("e.id"), "<", 2),
+            eb(
+              sql`coalesce(sum(e.amount_minor) filter (where e.direction = 'debit'), 0)`,
+              "<>",
+              sql`coalesce(sum(e.amount_minor) filter (where e.direction = 'credit'), 0)`,
+            ),
+          ]),
+        )
+        .orderBy("t.id")
+        .execute();
+      return rows.map((r) => r.id);
+    },
+  };
+}

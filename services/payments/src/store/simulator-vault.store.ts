@@ -1,0 +1,20 @@
+import type { Kysely } from "kysely";
+import type { SimulatorVault } from "../provider/card-simulator.provider.ts";
+import type { PaymentsDatabase } from "./payments.tables.ts";
+
+/** The card simulator's vault in the `simulator_vault` table (token → behaviour; never a card number). */
+export function createSimulatorVault(db: Kysely<PaymentsDatabase>): SimulatorVault {
+  return {
+    async save(token, behaviour, at) {
+      await db.insertInto("simulator_vault").values({ token, behaviour, created_at: at }).execute();
+    },
+    async find(token) {
+      const row = await db
+        .selectFrom("simulator_vault")
+        .select("behaviour")
+        .where("token", "=", token)
+        .executeTakeFirst();
+      return row?.behaviour;
+    },
+  };
+}
