@@ -28,7 +28,12 @@ export default tseslint.config(
             {
               group: serviceNames
                 .filter((other) => other !== name)
-                .flatMap((other) => [`@souk/${other}`, `**/services/${other}/**`]),
+                .flatMap((other) => [
+                  `@souk/${other}`,
+                  `**/services/${other}/**`,
+                  `../../${other}/**`,
+                  `../../../${other}/**`,
+                ]),
               message: "A service never imports another service: call it through its contract (packages/contracts).",
             },
           ],

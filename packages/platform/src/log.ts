@@ -25,6 +25,8 @@ export function createLogger(options: { level: string; name?: string }): Logger 
         "*.*.card.cvc",
         "req.headers.authorization",
         "refreshToken",
+        "*.accessToken",
+        "accessToken",
         "*.refreshToken",
       ],
       censor: "[redacted]",
