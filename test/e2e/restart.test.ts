@@ -13,6 +13,8 @@ import { afterAll, describe, expect, it } from "vitest";
  */
 
 const MAIN = join(import.meta.dirname, "../../apps/souk/src/main.ts");
+/** The repo's own Node 24 (the `node` npm package), whatever Node runs the test runner. */
+const NODE = join(import.meta.dirname, "../../node_modules/.bin/node");
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -31,7 +33,7 @@ interface Store {
 }
 
 async function startStore(dataDir: string, port: number, env: Record<string, string>): Promise<Store> {
-  const child = spawn(process.execPath, [MAIN, "start"], {
+  const child = spawn(NODE, [MAIN, "start"], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -198,4 +200,17 @@ describe("a crash in the middle of a checkout saga", () => {
     third.child.kill("SIGTERM");
     expect(await third.exited).toBe(0);
   }, 180_000);
+
+  it("refuses to start on bad configuration, naming every bad variable, exit code 1", async () => {
+    const child = spawn(NODE, [MAIN, "start"], {
+      env: { ...process.env, PORT: "eighty", ORDERS_SAGA_LEASE_MS: "5", SOUK_DATA_DIR: "memory://" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/invalid configuration: .*PORT: .*ORDERS_SAGA_LEASE_MS: /);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
 });

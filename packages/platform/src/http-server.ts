@@ -1,4 +1,5 @@
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
@@ -144,8 +145,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : newId();
     },
-    requestIdLogLabel: "reqId",
-    disableRequestLogging: true,
+    // Fastify's own per-request lines are off: one "request completed" line per request is logged below.
+    logController: new LogController({ requestIdLogLabel: "reqId", disableRequestLogging: true }),
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
