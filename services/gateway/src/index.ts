@@ -1,0 +1,78 @@
+import type { Static } from "typebox";
+import type { Client } from "@connectrpc/connect";
+import type { CartService } from "@souk/contracts/cart";
+import type { CatalogService } from "@souk/contracts/catalog";
+import type { TokensService, UsersService } from "@souk/contracts/identity";
+import type { InventoryService } from "@souk/contracts/inventory";
+import type { OrdersService } from "@souk/contracts/orders";
+import { createHttpServer, sendProblem, systemClock, type HttpServer, type Logger, type Metrics } from "@souk/platform";
+import { bearerChallenge, createBearerAuth } from "./auth.ts";
+import type { GatewayConfig } from "./config.ts";
+import { restProblemOf } from "./mapping/problem.mapping.ts";
+import { registerOpenApi } from "./openapi.ts";
+import { authRoutes } from "./routes/auth.routes.ts";
+import { cartRoutes } from "./routes/cart.routes.ts";
+import { checkoutRoutes } from "./routes/checkout.routes.ts";
+import { orderRoutes } from "./routes/orders.routes.ts";
+import { productRoutes } from "./routes/products.routes.ts";
+import { validatorCompiler } from "./validator-compiler.ts";
+
+export { GatewayConfig } from "./config.ts";
+
+/** The Connect clients of the services the gateway calls (in-process or over gRPC: same interface). */
+export interface GatewayClients {
+  readonly users: Client<typeof UsersService>;
+  readonly tokens: Client<typeof TokensService>;
+  readonly catalog: Client<typeof CatalogService>;
+  readonly cart: Client<typeof CartService>;
+  readonly inventory: Client<typeof InventoryService>;
+  readonly orders: Client<typeof OrdersService>;
+}
+
+/** What the gateway's composition root needs. */
+export interface GatewayDeps {
+  readonly config: Static<typeof GatewayConfig>;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Readiness for GET /readyz. */
+  readonly isReady: () => boolean;
+  readonly clients: GatewayClients;
+}
+
+/**
+ * Composition root of the gateway: the public REST API `/v1` (plus GET /.well-known/jwks.json,
+ * GET /openapi.json, /docs, /livez, /readyz, /metrics) on the platform's HTTP server. Routes
+ * validate by schema, call one service client and map the answer; every error is
+ * `application/problem+json`, 401s carry an RFC 6750 challenge. The caller listens
+ * (`app.listen`) and closes (`app.close`) it.
+ */
+export async function createGateway(deps: GatewayDeps): Promise<{ app: HttpServer }> {
+  const logger = deps.logger.child({ service: "gateway" });
+  const app = createHttpServer({ logger, metrics: deps.metrics, isReady: deps.isReady });
+  const { clients, config } = deps;
+  const auth = createBearerAuth({
+    tokens: clients.tokens,
+    issuer: config.GATEWAY_JWT_ISSUER,
+    audience: config.GATEWAY_JWT_AUDIENCE,
+    clock: systemClock,
+    logger,
+  });
+
+  await registerOpenApi(app, config.GATEWAY_PUBLIC_URL);
+  await app.register(async (api: HttpServer) => {
+    api.setValidatorCompiler(validatorCompiler);
+    // JSON only: a text/plain body is 415, not a string that fails validation.
+    api.removeContentTypeParser("text/plain");
+    api.setErrorHandler((error, request, reply) => {
+      const problem = restProblemOf(error, request.log);
+      if (problem.status === 401) void reply.header("www-authenticate", bearerChallenge(problem.code));
+      return sendProblem(reply, request, problem);
+    });
+    authRoutes(api, clients);
+    productRoutes(api, clients);
+    cartRoutes(api, { cart: clients.cart, auth });
+    checkoutRoutes(api, { orders: clients.orders, auth, waitMs: config.GATEWAY_CHECKOUT_WAIT_MS });
+    orderRoutes(api, { orders: clients.orders, auth });
+  });
+  return { app };
+}
