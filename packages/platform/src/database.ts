@@ -1,11 +1,13 @@
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { Mutex } from "async-mutex";
+import pg from "pg";
 import {
   CompiledQuery,
   Kysely,
   Migrator,
   PostgresAdapter,
+  PostgresDialect,
   PostgresIntrospector,
   PostgresQueryCompiler,
   sql,
@@ -90,11 +92,12 @@ class PgliteConnection implements DatabaseConnection {
 
 const INT8_OID = 20;
 
-/** Options for `openDatabase`. */
-export interface DatabaseOptions {
-  /** PGlite data directory, or `memory://` for a throwaway in-memory database. */
-  readonly dataDir: string;
-}
+/**
+ * Options for `openDatabase`. `dataDir` picks the embedded PostgreSQL (PGlite): a data
+ * directory, or `memory://` for a throwaway database. A `postgres://` URL picks a
+ * PostgreSQL server through a `pg` pool of at most `maxConnections` (default 10).
+ */
+export type DatabaseOptions = { readonly dataDir: string } | { readonly url: string; readonly maxConnections?: number };
 
 /**
  * A Postgres database shared by several services, each in its own schema
@@ -112,21 +115,40 @@ export interface SqlDatabase {
   close(): Promise<void>;
 }
 
-/**
- * Opens the embedded PostgreSQL (PGlite, with pg_trgm) at `dataDir`. int8 columns are read
- * as JavaScript numbers (all Souk's int8 values are far below 2^53).
- */
-export async function openDatabase(options: DatabaseOptions): Promise<SqlDatabase> {
-  const pglite = new PGlite(options.dataDir, {
+function pgliteDialect(dataDir: string): Dialect {
+  const pglite = new PGlite(dataDir, {
     extensions: { pg_trgm },
     parsers: { [INT8_OID]: (value: string) => Number(value) },
   });
-  const dialect: Dialect = {
+  return {
     createAdapter: () => new PostgresAdapter(),
     createDriver: () => new PgliteDriver(pglite),
     createIntrospector: (db) => new PostgresIntrospector(db),
     createQueryCompiler: () => new PostgresQueryCompiler(),
   };
+}
+
+function serverDialect(url: string, maxConnections: number): Dialect {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: maxConnections,
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary"): unknown =>
+        oid === INT8_OID
+          ? (value: string) => Number(value)
+          : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
+    },
+  });
+  return new PostgresDialect({ pool });
+}
+
+/**
+ * Opens PostgreSQL — embedded (PGlite at `dataDir`) or a server (`url`) — and enables
+ * pg_trgm. int8 columns are read as JavaScript numbers (all Souk's int8 values are far below 2^53).
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<SqlDatabase> {
+  const dialect =
+    "url" in options ? serverDialect(options.url, options.maxConnections ?? 10) : pgliteDialect(options.dataDir);
   const root = new Kysely<Record<string, never>>({ dialect });
   await sql`create extension if not exists pg_trgm`.execute(root);
   return {

@@ -42,3 +42,12 @@ describe("error mapping", () => {
     expect(httpStatusOf(new SoukError("conflict", "X", "x").kind)).toBe(409);
   });
 });
+
+describe("database data exceptions", () => {
+  it("are the caller's bad input (400), not a 500", () => {
+    const pgError = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: "22021" });
+    const souk = fromConnectError(toConnectError(pgError));
+    expect(souk).toMatchObject({ kind: "invalid_argument", code: "INVALID_VALUE" });
+    expect(souk.message).not.toContain("0x00");
+  });
+});

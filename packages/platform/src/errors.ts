@@ -130,7 +130,22 @@ export function toConnectError(error: unknown): ConnectError {
     if (error.fields.length > 0) metadata.set(FIELDS_HEADER, JSON.stringify(error.fields));
     return new ConnectError(error.message, grpcCodeOf(error.kind), metadata, undefined, error);
   }
+  if (isPostgresDataException(error)) {
+    return toConnectError(
+      new SoukError("invalid_argument", "INVALID_VALUE", "a value is not valid text or number", { cause: error }),
+    );
+  }
   return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+}
+
+/**
+ * True for PostgreSQL's "data exception" errors (SQLSTATE class 22, e.g. 22021 for a NUL
+ * byte in text, 22003 for an out-of-range number): the caller sent a value the database
+ * cannot hold — bad input, not a server fault.
+ */
+function isPostgresDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code);
 }
 
 /**

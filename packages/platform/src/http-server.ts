@@ -55,6 +55,7 @@ const TITLES: Record<number, string> = {
   405: "Method Not Allowed",
   409: "Conflict",
   413: "Content Too Large",
+  414: "URI Too Long",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
   429: "Too Many Requests",
@@ -114,6 +115,10 @@ export function problemOf(error: unknown, logger: FastifyBaseLogger): Problem {
     return problem(400, "VALIDATION_FAILED", "the request is invalid", validationFields(fastifyError));
   }
   switch (fastifyError.code) {
+    case "FST_ERR_BAD_URL":
+      return problem(400, "MALFORMED_URL", "the request URL is malformed");
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return problem(414, "URL_TOO_LONG", "a path parameter is too long");
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return problem(413, "BODY_TOO_LARGE", "the request body is larger than the limit");
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
@@ -148,6 +153,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     // Fastify's own per-request lines are off: one "request completed" line per request is logged below.
     logController: new LogController({ requestIdLogLabel: "reqId", disableRequestLogging: true }),
     return503OnClosing: true,
+    // Router errors (a malformed or oversized URL) get problem+json like every other error.
+    frameworkErrors: (error, request, reply) => {
+      void sendProblem(reply, request, problemOf(error, request.log));
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
 
