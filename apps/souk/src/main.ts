@@ -8,6 +8,8 @@ const USAGE = `Souk — an online store backend
 Usage:
   souk start            run the whole store embedded (PGlite, one process) on http://127.0.0.1:8080
   souk shop [options]   drive a running store with a scripted crowd of customers (souk shop --help)
+  souk services [start|stop|status]
+                        PostgreSQL, Redis and NGINX on loopback for the distributed topology
   souk help             this text
 
 Environment (start): PORT, HOST, SOUK_DATA_DIR, LOG_LEVEL and the services' variables (see README).`;
@@ -43,6 +45,11 @@ async function main(argv: string[]): Promise<void> {
       return start();
     case "shop":
       return shop(argv.slice(1));
+    case "services": {
+      const { runServicesCommand } = await import("./backing/services.command.ts");
+      process.exitCode = await runServicesCommand(argv.slice(1), { log: (line) => process.stdout.write(`${line}\n`) });
+      return;
+    }
     case "help":
     case "--help":
     case "-h":

@@ -1,0 +1,108 @@
+// Configuration of `npm run services`: where the backing services keep their state and which
+// loopback ports they answer on. Everything else in backing/ takes a parsed `BackingConfig`.
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import Type, { type Static } from "typebox";
+import { loadConfig } from "@souk/platform";
+
+/** The repository root, found from this file's place in it (apps/souk/src/backing/). */
+export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), "../../../../..");
+
+/** Every backing service listens on this address only. */
+export const LOOPBACK = "127.0.0.1";
+
+/**
+ * The services that own a PostgreSQL database (ARCHITECTURE.md: a database per service, one
+ * server). `start` creates each one that is missing; a new service adds its name here.
+ */
+export const SERVICE_DATABASES = ["identity", "catalog", "cart", "inventory", "payments", "orders"] as const;
+
+/** The PostgreSQL superuser `start` creates (one server for development, on loopback only). */
+export const PG_USER = "souk";
+/** `PG_USER`'s password (scram-sha-256); the same in deploy/compose/compose.yaml. */
+export const PG_PASSWORD = "souk";
+
+const port = (fallback: number, description: string) =>
+  Type.Integer({ minimum: 1, maximum: 65535, default: fallback, description });
+
+/**
+ * The environment variables of `npm run services`. Default ports are deliberately non-standard
+ * so a system PostgreSQL (5432), Redis (6379) or web server never clashes with them.
+ */
+export const BackingEnv = Type.Object({
+  SOUK_SERVICES_DIR: Type.String({
+    minLength: 1,
+    default: resolve(REPO_ROOT, ".souk-services"),
+    description: "State, data and logs of the backing services (relative paths are from the working directory)",
+  }),
+  SOUK_PG_PORT: port(55432, "PostgreSQL port on 127.0.0.1"),
+  SOUK_REDIS_PORT: port(56379, "Redis port on 127.0.0.1"),
+  SOUK_NGINX_PORT: port(58080, "Port of NGINX's health server (/healthz) on 127.0.0.1"),
+  SOUK_SERVICES_RUNTIME: Type.Union([Type.Literal("auto"), Type.Literal("local"), Type.Literal("compose")], {
+    default: "auto",
+    description:
+      "auto: Docker Compose when a Docker engine answers, else daemons started directly; local or compose forces one",
+  }),
+  SOUK_SERVICES_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    default: 60_000,
+    description: "Longest wait for one service to become ready or to stop",
+  }),
+});
+
+/** Parsed `BackingEnv`, with `SOUK_SERVICES_DIR` made absolute. */
+export type BackingConfig = Static<typeof BackingEnv>;
+
+/**
+ * Parses the backing services' variables from `env` (defaults for absent ones).
+ *
+ * @throws ConfigError naming every bad variable.
+ */
+export function loadBackingConfig(env: Record<string, string | undefined>): BackingConfig {
+  const config = loadConfig(BackingEnv, env);
+  return { ...config, SOUK_SERVICES_DIR: resolve(config.SOUK_SERVICES_DIR) };
+}
+
+/** Where clients find the backing services. */
+export interface BackingServiceUrls {
+  /**
+   * The PostgreSQL URL of one service's database, e.g. `postgres://souk:souk@127.0.0.1:55432/orders`.
+   * @throws Error when `service` is not one of `SERVICE_DATABASES`.
+   */
+  databaseUrl(service: string): string;
+  /** e.g. `redis://127.0.0.1:56379`. */
+  readonly redisUrl: string;
+  /** NGINX's health server, e.g. `http://127.0.0.1:58080` (answers `/healthz`). */
+  readonly nginxUrl: string;
+}
+
+/**
+ * The URLs of what `npm run services start` brings up with the same environment: the defaults
+ * are `postgres://souk:souk@127.0.0.1:55432/<service>`, `redis://127.0.0.1:56379` and
+ * `http://127.0.0.1:58080`; `SOUK_PG_PORT`, `SOUK_REDIS_PORT` and `SOUK_NGINX_PORT` move them.
+ *
+ * @throws ConfigError naming every bad variable.
+ */
+export function backingServiceUrls(env: Record<string, string | undefined> = process.env): BackingServiceUrls {
+  const config = loadBackingConfig(env);
+  return urlsOf(config);
+}
+
+/** `backingServiceUrls` for an already parsed config. */
+export function urlsOf(config: BackingConfig): BackingServiceUrls {
+  return {
+    databaseUrl(service: string): string {
+      if (!(SERVICE_DATABASES as readonly string[]).includes(service)) {
+        throw new Error(`no database for "${service}": expected one of ${SERVICE_DATABASES.join(", ")}`);
+      }
+      return postgresUrl(config, service);
+    },
+    redisUrl: `redis://${LOOPBACK}:${config.SOUK_REDIS_PORT}`,
+    nginxUrl: `http://${LOOPBACK}:${config.SOUK_NGINX_PORT}`,
+  };
+}
+
+/** The URL of any database on the backing PostgreSQL server (including `postgres`, the maintenance one). */
+export function postgresUrl(config: BackingConfig, database: string): string {
+  return `postgres://${PG_USER}:${PG_PASSWORD}@${LOOPBACK}:${config.SOUK_PG_PORT}/${database}`;
+}
