@@ -1,25 +1,27 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyRequest } from "fastify";
-import { base64url, SignJWT, UnsecuredJWT } from "jose";
-import { testLogger } from "@souk/platform/testing";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { base64url, decodeProtectedHeader, importJWK, SignJWT, UnsecuredJWT, type JWK } from "jose";
+import { TokensService, UsersService } from "@souk/contracts/identity";
+import { createMetrics, inProcessClient, loadConfig, type SqlDatabase } from "@souk/platform";
+import { openTestDatabase, testLogger } from "@souk/platform/testing";
+// eslint-disable-next-line no-restricted-imports -- tests compose the real neighbouring services
+import {
+  createIdentityService,
+  IDENTITY_SCHEMA,
+  IdentityConfig,
+  type IdentityService,
+} from "../../../services/identity/src/index.ts";
 import { createBearerAuth } from "./auth.ts";
-import { createFakeServices, newSigningKey, signAccessToken } from "./testing/fake-services.ts";
+import { forgeAccessToken, newForeignSigningKey } from "./testing/forged-tokens.ts";
 
-async function setup() {
-  const fakes = await createFakeServices();
-  let now = new Date();
-  const auth = createBearerAuth({
-    tokens: fakes.clients.tokens,
-    issuer: "souk",
-    audience: "souk-api",
-    clock: () => now,
-    logger: testLogger(),
-  });
-  const advance = (ms: number) => {
-    now = new Date(now.getTime() + ms);
-  };
-  return { auth, state: fakes.state, key: fakes.state.signingKeys[0]!, advance };
+/** The columns of identity's signing key table this file touches: to read its key, and to rotate it. */
+interface SigningKeyTables {
+  signing_keys: { kid: string; private_jwk: JWK; active: boolean };
 }
+
+/** Identity's access token lifetime under its default config (IDENTITY_ACCESS_TOKEN_TTL_SECONDS), in ms. */
+const ACCESS_TOKEN_TTL_MS = 15 * 60 * 1000;
 
 const codeOf = (promise: Promise<unknown>) =>
   promise.then(
@@ -27,82 +29,194 @@ const codeOf = (promise: Promise<unknown>) =>
     (error: { code?: string }) => error.code,
   );
 
-describe("bearer token verification", () => {
+const kidOf = (token: string) => String(decodeProtectedHeader(token).kid);
+
+describe("bearer token verification against the real identity service (PGlite)", () => {
+  let database: SqlDatabase;
+  /** The time of identity and of the verifiers alike. */
+  let now = new Date();
+  const clock = () => now;
+  const advance = (ms: number) => {
+    now = new Date(now.getTime() + ms);
+  };
+  /** The identity instance that answers at identity's address; a restart replaces it. */
+  let identity: IdentityService;
+  const instances: IdentityService[] = [];
+  /** Tokens service at identity's address: whichever instance runs now answers, as over the network. */
+  const tokensAtAddress: ServiceImpl<typeof TokensService> = {
+    createToken: (request, context) => identity.tokens.createToken(request, context),
+    refreshToken: (request, context) => identity.tokens.refreshToken(request, context),
+    getJwks: (request, context) => identity.tokens.getJwks(request, context),
+  };
+  let users = 0;
+
+  /** Starts an identity instance on the shared database, with its default config overridden by `env`. */
+  async function startIdentity(env: Record<string, string> = {}): Promise<IdentityService> {
+    const instance = await createIdentityService({
+      database,
+      config: loadConfig(IdentityConfig, env),
+      logger: testLogger(),
+      clock,
+    });
+    instances.push(instance);
+    return instance;
+  }
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    identity = await startIdentity();
+  });
+  afterAll(async () => {
+    for (const instance of instances) await instance.stop();
+    await database?.close();
+  });
+
+  /** A verifier with an empty key cache over identity's address, and how often it fetched the JWK Set. */
+  function setup() {
+    const metrics = createMetrics();
+    const auth = createBearerAuth({
+      tokens: inProcessClient(TokensService, tokensAtAddress, { metrics }),
+      issuer: "souk",
+      audience: "souk-api",
+      clock,
+      logger: testLogger(),
+    });
+    const jwksCalls = async () =>
+      (await metrics.rpcCalls.get()).values
+        .filter((v) => v.labels.method === "GetJwks")
+        .reduce((sum, v) => sum + v.value, 0);
+    return { auth, jwksCalls };
+  }
+
+  /** Registers a fresh user with `instance` (default: the running identity) and logs them in there. */
+  async function newUser(instance: IdentityService = identity) {
+    users += 1;
+    const email = `user${users}@example.test`;
+    const { user } = await inProcessClient(UsersService, instance.users).registerUser({
+      email,
+      password: "correct horse",
+      name: `User ${users}`,
+    });
+    const { tokens } = await inProcessClient(TokensService, instance.tokens).createToken({
+      email,
+      password: "correct horse",
+    });
+    if (user === undefined || tokens === undefined) throw new Error("identity answered without a user or tokens");
+    return { userId: user.id, accessToken: tokens.accessToken };
+  }
+
+  /** Identity's active signing key, read from its schema: to sign tokens identity itself never would. */
+  async function identitySigningKey() {
+    const row = await database
+      .forSchema<SigningKeyTables>(IDENTITY_SCHEMA)
+      .selectFrom("signing_keys")
+      .select(["kid", "private_jwk"])
+      .where("active", "=", true)
+      .executeTakeFirstOrThrow();
+    return { kid: row.kid, privateKey: await importJWK(row.private_jwk, "EdDSA") };
+  }
+
+  /** `exp` of a hand-made token: five minutes from now. */
+  const inFiveMinutes = () => Math.floor(now.getTime() / 1000) + 300;
+
   it("accepts a genuine token and fetches the key set once", async () => {
-    const { auth, state, key } = await setup();
-    const token = await signAccessToken(key, { sub: "user-1" });
-    expect(await auth.verifyAccessToken(token)).toEqual({ userId: "user-1" });
-    expect(await auth.verifyAccessToken(token)).toEqual({ userId: "user-1" });
-    expect(state.jwksCalls).toBe(1);
+    const { auth, jwksCalls } = setup();
+    const { userId, accessToken } = await newUser();
+    expect(await auth.verifyAccessToken(accessToken)).toEqual({ userId });
+    expect(await auth.verifyAccessToken(accessToken)).toEqual({ userId });
+    expect(await jwksCalls()).toBe(1);
   });
 
   it("refuses expired, foreign-issuer, foreign-audience, subject-less and mistyped tokens", async () => {
-    const { auth, key } = await setup();
-    expect(await codeOf(auth.verifyAccessToken(await signAccessToken(key, { sub: "u", expiresInSeconds: -60 })))).toBe(
-      "AUTH_TOKEN_EXPIRED",
-    );
-    expect(await codeOf(auth.verifyAccessToken(await signAccessToken(key, { sub: "u", iss: "evil" })))).toBe(
-      "AUTH_INVALID_TOKEN",
-    );
-    expect(await codeOf(auth.verifyAccessToken(await signAccessToken(key, { sub: "u", aud: "other-api" })))).toBe(
-      "AUTH_INVALID_TOKEN",
-    );
-    const noSubject = await new SignJWT({})
-      .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "at+jwt" })
-      .setIssuer("souk")
-      .setAudience("souk-api")
-      .setExpirationTime("5m")
-      .sign(key.privateKey);
-    expect(await codeOf(auth.verifyAccessToken(noSubject))).toBe("AUTH_INVALID_TOKEN");
-    const idToken = await new SignJWT({})
-      .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "JWT" })
-      .setSubject("u")
-      .setIssuer("souk")
-      .setAudience("souk-api")
-      .setExpirationTime("5m")
-      .sign(key.privateKey);
-    expect(await codeOf(auth.verifyAccessToken(idToken))).toBe("AUTH_INVALID_TOKEN");
+    const { auth } = setup();
+    const genuine = await newUser();
+    expect(await codeOf(auth.verifyAccessToken(genuine.accessToken))).toBe("ok");
+    advance(ACCESS_TOKEN_TTL_MS + 60_000);
+    expect(await codeOf(auth.verifyAccessToken(genuine.accessToken))).toBe("AUTH_TOKEN_EXPIRED");
+
+    // Identity instances configured for another issuer or audience sign with the same key.
+    const evil = await newUser(await startIdentity({ IDENTITY_ISSUER: "evil" }));
+    expect(kidOf(evil.accessToken)).toBe(kidOf(genuine.accessToken));
+    expect(await codeOf(auth.verifyAccessToken(evil.accessToken))).toBe("AUTH_INVALID_TOKEN");
+    const otherApi = await newUser(await startIdentity({ IDENTITY_AUDIENCE: "other-api" }));
+    expect(kidOf(otherApi.accessToken)).toBe(kidOf(genuine.accessToken));
+    expect(await codeOf(auth.verifyAccessToken(otherApi.accessToken))).toBe("AUTH_INVALID_TOKEN");
+
+    // Signed with identity's own key, with everything right but the subject or the type.
+    const key = await identitySigningKey();
+    const signed = (typ: string, subject: string | undefined) => {
+      const jwt = new SignJWT({})
+        .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ })
+        .setIssuer("souk")
+        .setAudience("souk-api")
+        .setExpirationTime(inFiveMinutes());
+      return (subject === undefined ? jwt : jwt.setSubject(subject)).sign(key.privateKey);
+    };
+    expect(await auth.verifyAccessToken(await signed("at+jwt", "u"))).toEqual({ userId: "u" });
+    expect(await codeOf(auth.verifyAccessToken(await signed("at+jwt", undefined)))).toBe("AUTH_INVALID_TOKEN");
+    expect(await codeOf(auth.verifyAccessToken(await signed("JWT", "u")))).toBe("AUTH_INVALID_TOKEN");
   });
 
   it("refuses forgeries: alg none, HS256 keyed with the public key, a foreign key under a known kid, garbage", async () => {
-    const { auth, key } = await setup();
-    const none = new UnsecuredJWT({}).setSubject("u").setIssuer("souk").setAudience("souk-api").setExpirationTime("5m");
-    expect(await codeOf(auth.verifyAccessToken(none.encode()))).toBe("AUTH_INVALID_TOKEN");
-    const hmac = await new SignJWT({})
-      .setProtectedHeader({ alg: "HS256", kid: key.kid, typ: "at+jwt" })
+    const { auth } = setup();
+    const { accessToken } = await newUser();
+    const kid = kidOf(accessToken);
+    const { jwksJson } = await inProcessClient(TokensService, tokensAtAddress).getJwks({});
+    const publicJwk = (JSON.parse(jwksJson) as { keys: JWK[] }).keys.find((k) => k.kid === kid);
+    expect(publicJwk).toMatchObject({ kty: "OKP", crv: "Ed25519", x: expect.any(String) as unknown });
+
+    const none = new UnsecuredJWT({})
       .setSubject("u")
       .setIssuer("souk")
       .setAudience("souk-api")
-      .setExpirationTime("5m")
-      .sign(base64url.decode(String(key.publicJwk.x)));
+      .setExpirationTime(inFiveMinutes());
+    expect(await codeOf(auth.verifyAccessToken(none.encode()))).toBe("AUTH_INVALID_TOKEN");
+    const hmac = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256", kid, typ: "at+jwt" })
+      .setSubject("u")
+      .setIssuer("souk")
+      .setAudience("souk-api")
+      .setExpirationTime(inFiveMinutes())
+      .sign(base64url.decode(String(publicJwk?.x)));
     expect(await codeOf(auth.verifyAccessToken(hmac))).toBe("AUTH_INVALID_TOKEN");
-    const impostor = await newSigningKey(key.kid);
-    expect(await codeOf(auth.verifyAccessToken(await signAccessToken(impostor, { sub: "u" })))).toBe(
+    const impostor = await newForeignSigningKey(kid);
+    expect(await codeOf(auth.verifyAccessToken(await forgeAccessToken(impostor, { sub: "u", issuedAt: now })))).toBe(
       "AUTH_INVALID_TOKEN",
     );
     expect(await codeOf(auth.verifyAccessToken("not.a.jwt"))).toBe("AUTH_INVALID_TOKEN");
   });
 
   it("refetches the key set for an unknown kid (key rotation), at most once per 30 s", async () => {
-    const { auth, state, key, advance } = await setup();
-    await auth.verifyAccessToken(await signAccessToken(key, { sub: "u" }));
-    const rotated = await newSigningKey("key-2");
-    state.signingKeys.unshift(rotated);
-    const token = await signAccessToken(rotated, { sub: "u" });
-    expect(await codeOf(auth.verifyAccessToken(token))).toBe("AUTH_INVALID_TOKEN");
-    expect(state.jwksCalls).toBe(1);
+    const { auth, jwksCalls } = setup();
+    const before = await newUser();
+    expect(await auth.verifyAccessToken(before.accessToken)).toEqual({ userId: before.userId });
+
+    // Rotation: retire the active key and restart identity, which generates a new one and publishes both.
+    await database
+      .forSchema<SigningKeyTables>(IDENTITY_SCHEMA)
+      .updateTable("signing_keys")
+      .set({ active: false })
+      .where("active", "=", true)
+      .execute();
+    identity = await startIdentity();
+    const after = await newUser();
+    expect(kidOf(after.accessToken)).not.toBe(kidOf(before.accessToken));
+
+    expect(await codeOf(auth.verifyAccessToken(after.accessToken))).toBe("AUTH_INVALID_TOKEN");
+    expect(await jwksCalls()).toBe(1);
     advance(30_000);
-    expect(await auth.verifyAccessToken(token)).toEqual({ userId: "u" });
-    expect(state.jwksCalls).toBe(2);
-    const unknown = await signAccessToken(await newSigningKey("key-3"), { sub: "u" });
+    expect(await auth.verifyAccessToken(after.accessToken)).toEqual({ userId: after.userId });
+    expect(await jwksCalls()).toBe(2);
+    expect(await auth.verifyAccessToken(before.accessToken)).toEqual({ userId: before.userId });
+    const unknown = await forgeAccessToken(await newForeignSigningKey("key-3"), { sub: "u", issuedAt: now });
     await Promise.all(
       [1, 2, 3].map(async () => expect(await codeOf(auth.verifyAccessToken(unknown))).toBe("AUTH_INVALID_TOKEN")),
     );
-    expect(state.jwksCalls).toBe(2);
+    expect(await jwksCalls()).toBe(2);
   });
 
   it("reads the user only from a verified Authorization header", async () => {
-    const { auth, key } = await setup();
+    const { auth } = setup();
     const request = (authorization?: string) =>
       ({
         headers: authorization === undefined ? {} : { authorization },
@@ -112,9 +226,10 @@ describe("bearer token verification", () => {
     expect(await codeOf(auth.requireUser(request("Basic dTpw")))).toBe("AUTH_MISSING_TOKEN");
     expect(await codeOf(auth.requireUser(request("Bearer ")))).toBe("AUTH_MISSING_TOKEN");
     expect(await codeOf(auth.requireUser(request("Bearer a b")))).toBe("AUTH_INVALID_TOKEN");
-    const genuine = request(`bearer ${await signAccessToken(key, { sub: "user-9" })}`);
+    const { userId, accessToken } = await newUser();
+    const genuine = request(`bearer ${accessToken}`);
     await auth.requireUser(genuine);
-    expect(auth.userIdOf(genuine)).toBe("user-9");
+    expect(auth.userIdOf(genuine)).toBe(userId);
     expect(() => auth.userIdOf(request())).toThrow(/requireUser/);
   });
 });
