@@ -4,7 +4,17 @@ import tseslint from "typescript-eslint";
 const serviceNames = ["identity", "catalog", "cart", "inventory", "payments", "orders", "gateway"];
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "packages/contracts/src/gen/**", "coverage/**", "bench/results/**", "**/*.js"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "packages/contracts/src/gen/**",
+      "packages/platform/src/grpc/gen/**",
+      ".souk-services/**",
+      "coverage/**",
+      "bench/results/**",
+      "**/*.js",
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

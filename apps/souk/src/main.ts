@@ -7,6 +7,8 @@ const USAGE = `Souk — an online store backend
 
 Usage:
   souk start            run the whole store embedded (PGlite, one process) on http://127.0.0.1:8080
+  souk start <service>  run one process of the distributed topology
+                        (identity|catalog|cart|inventory|payments|orders|gateway; souk start --help)
   souk shop [options]   drive a running store with a scripted crowd of customers (souk shop --help)
   souk services [start|stop|status]
                         PostgreSQL, Redis and NGINX on loopback for the distributed topology
@@ -42,7 +44,8 @@ async function main(argv: string[]): Promise<void> {
   const command = positionals[0] ?? "help";
   switch (command) {
     case "start":
-      return start();
+      if (argv[1] === undefined) return start();
+      return (await import("./distributed/start.command.ts")).runStartCommand(argv.slice(1));
     case "shop":
       return shop(argv.slice(1));
     case "services": {

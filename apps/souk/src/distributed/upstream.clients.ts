@@ -1,0 +1,58 @@
+import { CartService } from "@souk/contracts/cart";
+import { CatalogService } from "@souk/contracts/catalog";
+import { TokensService, UsersService } from "@souk/contracts/identity";
+import { InventoryService } from "@souk/contracts/inventory";
+import { OrdersService } from "@souk/contracts/orders";
+import { PaymentsService } from "@souk/contracts/payments";
+import { upstreamOf, type DistributedConfig, type ServiceName } from "./config.ts";
+import { grpcClient, grpcUpstream, type GrpcUpstream } from "@souk/platform/grpc";
+
+/**
+ * gRPC clients of the services, built on demand: one upstream (HTTP/2 connection + circuit
+ * breaker) per service, shared by its clients (identity's Users and Tokens). Only the methods
+ * listed here are retried; each is a read, or a write made idempotent by its key (inventory's
+ * reservation calls are keyed by order id and documented as idempotent).
+ */
+export function createUpstreamClients(config: DistributedConfig) {
+  const upstreams = new Map<ServiceName, GrpcUpstream>();
+  const options = (name: ServiceName) => {
+    const { url, timeoutMs } = upstreamOf(name, config);
+    let upstream = upstreams.get(name);
+    if (upstream === undefined) {
+      upstream = grpcUpstream(url);
+      upstreams.set(name, upstream);
+    }
+    return { upstream, timeoutMs };
+  };
+  return {
+    users: () => grpcClient(UsersService, { ...options("identity"), idempotent: ["getUser"] }),
+    tokens: () => grpcClient(TokensService, { ...options("identity"), idempotent: ["getJwks"] }),
+    catalog: () =>
+      grpcClient(CatalogService, {
+        ...options("catalog"),
+        idempotent: ["listProducts", "getProduct", "batchGetProducts", "listCategories"],
+      }),
+    cart: () => grpcClient(CartService, { ...options("cart"), idempotent: ["getCart"] }),
+    inventory: () =>
+      grpcClient(InventoryService, {
+        ...options("inventory"),
+        idempotent: [
+          "getAvailability",
+          "setStockLevels",
+          "reserveStock",
+          "commitReservation",
+          "releaseReservation",
+          "restockReservation",
+        ],
+      }),
+    payments: () => grpcClient(PaymentsService, { ...options("payments"), idempotent: ["getPayment"] }),
+    orders: () => grpcClient(OrdersService, { ...options("orders"), idempotent: ["getOrder", "listOrders"] }),
+    /** Drops every upstream connection (after the process stopped calling). */
+    close(): void {
+      for (const upstream of upstreams.values()) upstream.close();
+    },
+  };
+}
+
+/** The clients factory of one process. */
+export type UpstreamClients = ReturnType<typeof createUpstreamClients>;

@@ -1,0 +1,191 @@
+import type { DescMessage, DescService, MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient, type CallOptions, type Client, type Transport } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  TaskCancelledError,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  retry,
+  type CircuitBreakerPolicy,
+  type RetryPolicy,
+} from "cockatiel";
+
+/** Options of `grpcUpstream`. */
+export interface GrpcUpstreamOptions {
+  /** Consecutive failed calls (unavailable, deadline exceeded, connection lost) that open the circuit. Default 5. */
+  readonly failuresToOpen?: number;
+  /** Milliseconds an open circuit fails calls fast before letting one trial call through (half-open). Default 1000. */
+  readonly halfOpenAfterMs?: number;
+}
+
+/**
+ * One upstream server: a single HTTP/2 connection (reused by every client of every service
+ * it hosts, re-established after a drop) and its circuit breaker. `close()` drops the connection.
+ */
+export interface GrpcUpstream {
+  readonly baseUrl: string;
+  readonly transport: Transport;
+  readonly breaker: CircuitBreakerPolicy;
+  close(): void;
+}
+
+/**
+ * Creates an upstream for `baseUrl` (e.g. `http://127.0.0.1:50054`): the gRPC transport over
+ * one HTTP/2 connection (keepalive pings every 30 s when idle, so a dead peer is noticed), and a
+ * cockatiel circuit breaker (ConsecutiveBreaker) shared by every call to it: after
+ * `failuresToOpen` consecutive failures, calls fail fast with UNAVAILABLE for `halfOpenAfterMs`,
+ * then one trial call decides whether it closes again (calls made meanwhile wait for its outcome,
+ * at most its deadline).
+ */
+export function grpcUpstream(baseUrl: string, options: GrpcUpstreamOptions = {}): GrpcUpstream {
+  const sessionManager = new Http2SessionManager(baseUrl, {
+    pingIntervalMs: 30_000,
+    pingTimeoutMs: 10_000,
+    idleConnectionTimeoutMs: 5 * 60_000,
+  });
+  const transport = createGrpcTransport({ baseUrl, sessionManager });
+  const breaker = circuitBreaker(handleWhen(isUpstreamFailure), {
+    halfOpenAfter: options.halfOpenAfterMs ?? 1_000,
+    breaker: new ConsecutiveBreaker(options.failuresToOpen ?? 5),
+  });
+  return { baseUrl, transport, breaker, close: () => sessionManager.abort() };
+}
+
+/** Options of `grpcClient`. */
+export interface GrpcClientOptions<S extends DescService> {
+  /** Where the service answers, e.g. `http://127.0.0.1:50054`; ignored when `upstream` is given. */
+  readonly baseUrl?: string;
+  /** A shared upstream (connection + breaker), for several services hosted by one server. */
+  readonly upstream?: GrpcUpstream;
+  /**
+   * Deadline of every call in ms, retries included (default 2000). A call's own
+   * `{ timeoutMs }` option overrides it.
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Methods safe to repeat (reads, or writes idempotent by key), by their client name
+   * (`getAvailability`). Only these are retried — on UNAVAILABLE or a lost connection, at most
+   * `maxAttempts` attempts in all, with exponential backoff and decorrelated jitter, within the
+   * call's deadline. Any other method is called exactly once.
+   */
+  readonly idempotent?: readonly (keyof Client<S> & string)[];
+  /** Most attempts of an idempotent call (default 3). */
+  readonly maxAttempts?: number;
+  /** First retry delay in ms (default 25; later ones grow exponentially, with jitter, up to 500). */
+  readonly retryDelayMs?: number;
+}
+
+type AnyUnaryCall = (request: MessageInitShape<DescMessage>, options?: CallOptions) => Promise<unknown>;
+
+/** True when the call's caller gave up (its signal aborted), as opposed to the network or the upstream. */
+function abortedByCaller(options: CallOptions | undefined): boolean {
+  return options?.signal?.aborted === true;
+}
+
+/**
+ * Failures that say the upstream (or the way to it) is unhealthy, counted by the circuit breaker:
+ * UNAVAILABLE, DEADLINE_EXCEEDED, and a connection reset under a call (connect-node reports
+ * ABORTED). Business errors (not found, invalid argument, …), INTERNAL and cancellations
+ * (usually the caller's own) do not count.
+ */
+function isUpstreamFailure(error: unknown): boolean {
+  if (!(error instanceof ConnectError)) return false;
+  return error.code === Code.Unavailable || error.code === Code.DeadlineExceeded || error.code === Code.Aborted;
+}
+
+/**
+ * Failures after which repeating an idempotent call may succeed: UNAVAILABLE and a connection
+ * lost under the call (ABORTED, or CANCELED by a GOAWAY). Not a spent deadline; and cockatiel
+ * stops retrying once the caller's signal is aborted.
+ */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof ConnectError)) return false;
+  return error.code === Code.Unavailable || error.code === Code.Aborted || error.code === Code.Canceled;
+}
+
+/**
+ * Normalizes what reaches the caller: an open circuit and a connection lost under the call
+ * (ABORTED / CANCELED without the caller aborting) become UNAVAILABLE, so `fromConnectError`
+ * answers 503 instead of 500; a retry abandoned because the caller aborted becomes CANCELED;
+ * every other error is passed through unchanged, metadata included.
+ */
+function toCallerError(error: unknown, upstream: GrpcUpstream, options: CallOptions | undefined): Error {
+  if (error instanceof BrokenCircuitError) {
+    return new ConnectError(`${upstream.baseUrl} is unavailable (circuit open)`, Code.Unavailable);
+  }
+  if (error instanceof TaskCancelledError) return new ConnectError("the call was cancelled", Code.Canceled);
+  if (error instanceof ConnectError && (error.code === Code.Aborted || error.code === Code.Canceled)) {
+    if (!abortedByCaller(options)) {
+      return new ConnectError(error.rawMessage, Code.Unavailable, error.metadata, undefined, error);
+    }
+  }
+  return error instanceof Error ? error : ConnectError.from(error);
+}
+
+/**
+ * A Connect client of `service` over gRPC (HTTP/2) — the same `Client<S>` interface the
+ * in-process client has, so a service cannot tell which one it was given. Every unary call:
+ * - has a deadline (`timeoutMs`, default 2 s, or the call's own `timeoutMs`), retries included;
+ * - goes through the upstream's circuit breaker: while it is open, calls fail at once with
+ *   UNAVAILABLE (a ConnectError), and it recovers on its own after a successful trial call;
+ * - is retried only when its method is listed in `idempotent` (see GrpcClientOptions).
+ * Errors reach the caller as ConnectErrors whose metadata carries the upstream's SoukError code
+ * and fields, so `fromConnectError` gives back the upstream's SoukError. Streaming methods are
+ * passed through without retry or breaker.
+ *
+ * @throws Error when `idempotent` names a method the service does not have, or neither
+ *   `baseUrl` nor `upstream` is given.
+ */
+export function grpcClient<S extends DescService>(service: S, options: GrpcClientOptions<S>): Client<S> {
+  const upstream = options.upstream ?? (options.baseUrl !== undefined ? grpcUpstream(options.baseUrl) : undefined);
+  if (upstream === undefined) throw new Error(`grpcClient(${service.typeName}) needs a baseUrl or an upstream`);
+  const defaultTimeoutMs = options.timeoutMs ?? 2_000;
+  const idempotent = new Set<string>(options.idempotent ?? []);
+  for (const name of idempotent) {
+    if (!service.methods.some((m) => m.localName === name)) {
+      throw new Error(`${service.typeName} has no method "${name}" (listed as idempotent)`);
+    }
+  }
+  const retrying: RetryPolicy = retry(handleWhen(isTransient), {
+    maxAttempts: (options.maxAttempts ?? 3) - 1,
+    backoff: new ExponentialBackoff({ initialDelay: options.retryDelayMs ?? 25, maxDelay: 500 }),
+  });
+  const raw = createClient(service, upstream.transport) as unknown as Record<string, AnyUnaryCall>;
+  const client: Record<string, unknown> = {};
+
+  for (const method of service.methods) {
+    const call = raw[method.localName];
+    if (call === undefined) continue;
+    if (method.methodKind !== "unary") {
+      client[method.localName] = call;
+      continue;
+    }
+    const canRetry = idempotent.has(method.localName);
+    client[method.localName] = async (request: MessageInitShape<DescMessage>, callOptions?: CallOptions) => {
+      const deadline = performance.now() + (callOptions?.timeoutMs ?? defaultTimeoutMs);
+      // When a retry finds the deadline spent, the caller gets the failure that caused the retry.
+      let lastError: Error | undefined;
+      const attempt = async (): Promise<unknown> => {
+        const remainingMs = Math.floor(deadline - performance.now());
+        if (remainingMs <= 0) {
+          throw lastError ?? new ConnectError("the deadline passed before the call", Code.DeadlineExceeded);
+        }
+        try {
+          return await upstream.breaker.execute(() => call(request, { ...callOptions, timeoutMs: remainingMs }));
+        } catch (error) {
+          if (error instanceof Error) lastError = error;
+          throw error;
+        }
+      };
+      try {
+        return await (canRetry ? retrying.execute(attempt, callOptions?.signal) : attempt());
+      } catch (error) {
+        throw toCallerError(error, upstream, callOptions);
+      }
+    };
+  }
+  return client as Client<S>;
+}
