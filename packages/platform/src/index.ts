@@ -8,3 +8,4 @@ export * from "./lifecycle.ts";
 export * from "./log.ts";
 export * from "./metrics.ts";
 export * from "./money.ts";
+export * from "./redis.ts";

@@ -3,12 +3,17 @@ import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { CartService, type Cart } from "@souk/contracts/cart";
 import { CatalogService, type Product } from "@souk/contracts/catalog";
 import { InventoryService } from "@souk/contracts/inventory";
+import { createServer } from "node:net";
 import {
+  closeRedis,
   fromConnectError,
   inProcessClient,
   loadConfig,
   newId,
+  openRedis,
+  waitForRedis,
   type FieldViolation,
+  type Redis,
   type SqlDatabase,
 } from "@souk/platform";
 import { openTestDatabase, testLogger } from "@souk/platform/testing";
@@ -19,9 +24,46 @@ import { InventoryConfig, createInventoryService } from "../../../services/inven
 import { catalogProducts } from "./clients/catalog.client.ts";
 import { inventoryAvailability } from "./clients/inventory.client.ts";
 import { CART_SCHEMA, CartConfig, createCartService } from "./index.ts";
+import type { CartStore } from "./domain/ports.ts";
+import { createRedisCartStore } from "./store/cart.redis-store.ts";
 import { createCartStore, type CartDatabase } from "./store/cart.store.ts";
 
 const TTL_SECONDS = 3600;
+
+/** The Redis these tests run against (`npm run services` starts one there). */
+const REDIS_URL = process.env["REDIS_URL"] ?? "redis://127.0.0.1:56379";
+/** Every key this run writes starts with this prefix (the client adds it), so runs never meet. */
+const KEY_PREFIX = `souk-test:cart:${newId()}:`;
+
+/** A client for this run's keys; fails the suite, naming the server, when no Redis answers. */
+async function openTestRedis(): Promise<Redis> {
+  const redis = openRedis(REDIS_URL, testLogger(), { keyPrefix: KEY_PREFIX });
+  try {
+    await waitForRedis(redis, 3_000);
+  } catch (error) {
+    await closeRedis(redis);
+    throw new Error(`the cart tests need Redis at ${REDIS_URL}: run \`npm run services\` or set REDIS_URL`, {
+      cause: error,
+    });
+  }
+  return redis;
+}
+
+/** Deletes every key of this run (KEYS patterns are not prefixed by the client; DEL keys are). */
+async function deleteTestKeys(redis: Redis): Promise<void> {
+  const keys = await redis.keys(`${KEY_PREFIX}*`);
+  if (keys.length > 0) await redis.del(...keys.map((key) => key.slice(KEY_PREFIX.length)));
+}
+
+/** A loopback port nothing listens on: a client pointed at it sees Redis down. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
 
 /** A cart response in plain numbers, as a shopper would read it. */
 function plain(cart: Cart | undefined) {
@@ -50,8 +92,10 @@ async function failure(call: Promise<unknown>): Promise<{ status: Code; code: st
   throw new Error("expected the call to fail");
 }
 
-describe("cart on PostgreSQL (PGlite) with the real catalog and inventory", () => {
+describe.each(["postgres", "redis"] as const)("cart on %s with the real catalog and inventory", (storeKind) => {
   let database: SqlDatabase;
+  /** Set for the Redis runs: the client the cart service's store uses. */
+  let redis: Redis | undefined;
   let now = new Date("2026-01-01T00:00:00Z");
   const clock = () => now;
   let catalog: Client<typeof CatalogService>;
@@ -103,8 +147,10 @@ describe("cart on PostgreSQL (PGlite) with the real catalog and inventory", () =
     } while (cursor !== "");
     expect(products.length).toBeGreaterThanOrEqual(20);
 
+    if (storeKind === "redis") redis = await openTestRedis();
     cartService = await createCartService({
       database,
+      redis,
       config: { ...loadConfig(CartConfig, {}), CART_TTL_SECONDS: TTL_SECONDS, CART_MAX_LINES: 5 },
       logger,
       clock,
@@ -114,9 +160,23 @@ describe("cart on PostgreSQL (PGlite) with the real catalog and inventory", () =
     cart = inProcessClient(CartService, cartService.handlers);
   });
   afterAll(async () => {
-    await cartService.stop();
-    await database.close();
+    await cartService?.stop();
+    if (redis !== undefined) {
+      await deleteTestKeys(redis);
+      await closeRedis(redis);
+    }
+    await database?.close();
   });
+
+  const requireRedis = (): Redis => {
+    if (redis === undefined) throw new Error("this test runs on Redis only");
+    return redis;
+  };
+  /** A second store of the kind under test, over the same data as the service's. */
+  const directStore = (ttlSeconds = TTL_SECONDS): CartStore =>
+    storeKind === "redis"
+      ? createRedisCartStore(requireRedis(), { ttlSeconds, clock })
+      : createCartStore(database.forSchema<CartDatabase>(CART_SCHEMA), { ttlSeconds, clock });
 
   it("shows an empty cart, totalling 0 in the cart's currency, to a user without one", async () => {
     const { cart: empty } = await cart.getCart({ userId: user() });
@@ -281,46 +341,49 @@ describe("cart on PostgreSQL (PGlite) with the real catalog and inventory", () =
     expect(after.lines[0]).toMatchObject({ productId: productAt(10).id, quantity: 2 });
   });
 
-  it("forgets a cart not written for CART_TTL_SECONDS; every write extends its life", async () => {
-    const shopper = user();
-    const product = productAt(6);
-    await cart.addItem({ userId: shopper, productId: product.id, quantity: 2n });
-    now = new Date(now.getTime() + (TTL_SECONDS - 1) * 1000);
-    expect(plain((await cart.getCart({ userId: shopper })).cart).lines).toHaveLength(1);
-    // A read does not extend the cart's life; a write does.
-    await cart.updateItem({ userId: shopper, productId: product.id, quantity: 3n });
-    now = new Date(now.getTime() + (TTL_SECONDS - 1) * 1000);
-    expect(plain((await cart.getCart({ userId: shopper })).cart).lines[0]?.quantity).toBe(3);
-    now = new Date(now.getTime() + 1000);
-    expect(plain((await cart.getCart({ userId: shopper })).cart).lines).toEqual([]);
-    expect(await failure(cart.removeItem({ userId: shopper, productId: product.id }))).toMatchObject({
-      code: "CART_LINE_NOT_FOUND",
+  // The injected clock drives expiry on PostgreSQL; Redis expires keys by its own clock (below).
+  if (storeKind === "postgres") {
+    it("forgets a cart not written for CART_TTL_SECONDS; every write extends its life", async () => {
+      const shopper = user();
+      const product = productAt(6);
+      await cart.addItem({ userId: shopper, productId: product.id, quantity: 2n });
+      now = new Date(now.getTime() + (TTL_SECONDS - 1) * 1000);
+      expect(plain((await cart.getCart({ userId: shopper })).cart).lines).toHaveLength(1);
+      // A read does not extend the cart's life; a write does.
+      await cart.updateItem({ userId: shopper, productId: product.id, quantity: 3n });
+      now = new Date(now.getTime() + (TTL_SECONDS - 1) * 1000);
+      expect(plain((await cart.getCart({ userId: shopper })).cart).lines[0]?.quantity).toBe(3);
+      now = new Date(now.getTime() + 1000);
+      expect(plain((await cart.getCart({ userId: shopper })).cart).lines).toEqual([]);
+      expect(await failure(cart.removeItem({ userId: shopper, productId: product.id }))).toMatchObject({
+        code: "CART_LINE_NOT_FOUND",
+      });
+      // A new add starts from an empty cart: the expired 3 units are not summed in.
+      const fresh = plain((await cart.addItem({ userId: shopper, productId: product.id, quantity: 1n })).cart);
+      expect(fresh.lines.map((l) => l.quantity)).toEqual([1]);
     });
-    // A new add starts from an empty cart: the expired 3 units are not summed in.
-    const fresh = plain((await cart.addItem({ userId: shopper, productId: product.id, quantity: 1n })).cart);
-    expect(fresh.lines.map((l) => l.quantity)).toEqual([1]);
-  });
 
-  it("purges the rows of expired carts and only those, directly and from the started sweeper", async () => {
-    const [stale, live] = [user(), user()];
-    await cart.addItem({ userId: stale, productId: productAt(7).id, quantity: 1n });
-    now = new Date(now.getTime() + TTL_SECONDS * 1000);
-    await cart.addItem({ userId: live, productId: productAt(7).id, quantity: 1n });
-    expect(await cartService.useCases.purgeExpiredCarts()).toBeGreaterThanOrEqual(1);
-    expect(await cartService.useCases.purgeExpiredCarts()).toBe(0);
-    expect(plain((await cart.getCart({ userId: live })).cart).lines).toHaveLength(1);
+    it("purges the rows of expired carts and only those, directly and from the started sweeper", async () => {
+      const [stale, live] = [user(), user()];
+      await cart.addItem({ userId: stale, productId: productAt(7).id, quantity: 1n });
+      now = new Date(now.getTime() + TTL_SECONDS * 1000);
+      await cart.addItem({ userId: live, productId: productAt(7).id, quantity: 1n });
+      expect(await cartService.useCases.purgeExpiredCarts()).toBeGreaterThanOrEqual(1);
+      expect(await cartService.useCases.purgeExpiredCarts()).toBe(0);
+      expect(plain((await cart.getCart({ userId: live })).cart).lines).toHaveLength(1);
 
-    now = new Date(now.getTime() + TTL_SECONDS * 1000);
-    await cartService.start(); // the sweeper's first run starts at once; stop() waits for it
-    await cartService.stop();
-    expect(await cartService.useCases.purgeExpiredCarts()).toBe(0);
-  });
+      now = new Date(now.getTime() + TTL_SECONDS * 1000);
+      await cartService.start(); // the sweeper's first run starts at once; stop() waits for it
+      await cartService.stop();
+      expect(await cartService.useCases.purgeExpiredCarts()).toBe(0);
+    });
+  }
 
   it("drops from the view, and from the total, a line whose product left the catalog", async () => {
     const shopper = user();
     await cart.addItem({ userId: shopper, productId: productAt(17).id, quantity: 2n });
     // A line whose product the catalog no longer has, as if it was deleted after being added.
-    const store = createCartStore(database.forSchema<CartDatabase>(CART_SCHEMA), { ttlSeconds: TTL_SECONDS, clock });
+    const store = directStore();
     await store.addQuantity(shopper, newId(), 1, () => {});
     expect(await store.getItems(shopper)).toHaveLength(2);
     expect(plain((await cart.getCart({ userId: shopper })).cart)).toMatchObject({
@@ -352,6 +415,32 @@ describe("cart on PostgreSQL (PGlite) with the real catalog and inventory", () =
     expect(line?.quantity).toBe(5);
   });
 
+  it("never passes CART_MAX_LINES or the per-line maximum under concurrent adds", async () => {
+    const shopper = user();
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        cart.addItem({ userId: shopper, productId: productAt(20 + i).id, quantity: 1n }),
+      ),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(5);
+    for (const r of results) {
+      if (r.status === "rejected") expect(fromConnectError(r.reason).code).toBe("CART_TOO_MANY_LINES");
+    }
+    expect(plain((await cart.getCart({ userId: shopper })).cart).lines).toHaveLength(5);
+
+    const other = user();
+    const product = productAt(28);
+    await cart.addItem({ userId: other, productId: product.id, quantity: 60n });
+    const adds = await Promise.allSettled(
+      Array.from({ length: 3 }, () => cart.addItem({ userId: other, productId: product.id, quantity: 20n })),
+    );
+    expect(adds.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of adds) {
+      if (r.status === "rejected") expect(fromConnectError(r.reason).code).toBe("CART_QUANTITY_LIMIT");
+    }
+    expect(plain((await cart.getCart({ userId: other })).cart).lines[0]?.quantity).toBe(80);
+  });
+
   it("refuses a product priced in another currency than the cart's", async () => {
     const euroCart = await createCartService({
       database,
@@ -372,4 +461,102 @@ describe("cart on PostgreSQL (PGlite) with the real catalog and inventory", () =
       total: { amountMinor: 0n, currency: "EUR" },
     });
   });
+
+  if (storeKind === "redis") {
+    /** The remaining life of a key in ms (PTTL: -2 when it does not exist, -1 without expiry). */
+    const pttl = (key: string) => requireRedis().pttl(key);
+
+    it("keeps a cart as a hash productId → quantity whose TTL every write refreshes, and no read does", async () => {
+      const shopper = user();
+      const [a, b] = [productAt(30), productAt(31)];
+      await cart.addItem({ userId: shopper, productId: a.id, quantity: 2n });
+      await cart.addItem({ userId: shopper, productId: b.id, quantity: 1n });
+      await cart.addItem({ userId: shopper, productId: a.id, quantity: 3n });
+      const keys = [`cart:{${shopper}}`, `cart:{${shopper}}:lines`];
+      expect(await requireRedis().hgetall(keys[0] ?? "")).toEqual({ [a.id]: "5", [b.id]: "1" });
+      for (const key of keys) {
+        expect(await pttl(key)).toBeGreaterThan((TTL_SECONDS - 60) * 1000);
+        expect(await pttl(key)).toBeLessThanOrEqual(TTL_SECONDS * 1000);
+        await requireRedis().pexpire(key, 10_000);
+      }
+      await cart.getCart({ userId: shopper });
+      for (const key of keys) expect(await pttl(key)).toBeLessThanOrEqual(10_000);
+      await cart.updateItem({ userId: shopper, productId: b.id, quantity: 4n });
+      for (const key of keys) expect(await pttl(key)).toBeGreaterThan((TTL_SECONDS - 60) * 1000);
+      await cart.removeItem({ userId: shopper, productId: a.id });
+      expect(await requireRedis().hgetall(keys[0] ?? "")).toEqual({ [b.id]: "4" });
+      await cart.clearCart({ userId: shopper });
+      expect(await requireRedis().exists(...keys)).toBe(0);
+    });
+
+    it("forgets a cart once Redis expires its keys; the next add starts from an empty cart", async () => {
+      const store = directStore(1);
+      const shopper = user();
+      const product = productAt(32).id;
+      await store.addQuantity(shopper, product, 3, () => {});
+      expect(await store.getItems(shopper)).toEqual([{ productId: product, quantity: 3, addedAt: now }]);
+      const deadline = Date.now() + 5_000;
+      while ((await pttl(`cart:{${shopper}}`)) !== -2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await store.getItems(shopper)).toEqual([]);
+      expect(await store.removeItem(shopper, product)).toBeUndefined();
+      expect(await store.setQuantity(shopper, product, 1, () => {})).toBeUndefined();
+      expect((await store.addQuantity(shopper, product, 1, () => {})).map((i) => i.quantity)).toEqual([1]);
+      expect(await store.deleteExpired(100)).toBe(0);
+    });
+
+    it("rolls nothing forward when the check refuses a write, and keeps lines in the order first added", async () => {
+      const store = directStore();
+      const shopper = user();
+      const refuse = () => {
+        throw new Error("refused");
+      };
+      await store.addQuantity(shopper, "p-2", 1, () => {});
+      await store.addQuantity(shopper, "p-1", 1, () => {});
+      await expect(store.addQuantity(shopper, "p-3", 1, refuse)).rejects.toThrow("refused");
+      await expect(store.addQuantity(shopper, "p-2", 5, refuse)).rejects.toThrow("refused");
+      await expect(store.setQuantity(shopper, "p-1", 9, refuse)).rejects.toThrow("refused");
+      await store.addQuantity(shopper, "p-0", 2, () => {});
+      await store.addQuantity(shopper, "p-2", 1, () => {});
+      expect((await store.getItems(shopper)).map((i) => [i.productId, i.quantity])).toEqual([
+        ["p-2", 2],
+        ["p-1", 1],
+        ["p-0", 2],
+      ]);
+    });
+
+    it("answers UNAVAILABLE with CART_STORE_UNAVAILABLE, never INTERNAL, when Redis is down", async () => {
+      const down = openRedis(`redis://127.0.0.1:${await closedPort()}`, testLogger(), { connectTimeoutMs: 200 });
+      try {
+        const service = await createCartService({
+          database,
+          redis: down,
+          config: loadConfig(CartConfig, {}),
+          logger: testLogger(),
+          clock,
+          catalog,
+          inventory,
+        });
+        const client = inProcessClient(CartService, service.handlers);
+        const shopper = user();
+        const calls = [
+          () => client.getCart({ userId: shopper }),
+          () => client.addItem({ userId: shopper, productId: productAt(0).id, quantity: 1n }),
+          () => client.updateItem({ userId: shopper, productId: productAt(0).id, quantity: 2n }),
+          () => client.removeItem({ userId: shopper, productId: productAt(0).id }),
+          () => client.clearCart({ userId: shopper }),
+        ];
+        for (const call of calls) {
+          expect(await failure(call())).toEqual({
+            status: Code.Unavailable,
+            code: "CART_STORE_UNAVAILABLE",
+            fields: [],
+          });
+        }
+      } finally {
+        await closeRedis(down);
+      }
+    });
+  }
 });

@@ -3,13 +3,14 @@ import type { Static } from "typebox";
 import { CartService } from "@souk/contracts/cart";
 import type { CatalogService } from "@souk/contracts/catalog";
 import type { InventoryService } from "@souk/contracts/inventory";
-import { every, type Clock, type Lifecycle, type Logger, type SqlDatabase } from "@souk/platform";
+import { every, type Clock, type Lifecycle, type Logger, type Redis, type SqlDatabase } from "@souk/platform";
 import { cartHandlers } from "./api/cart.grpc.ts";
 import { catalogProducts } from "./clients/catalog.client.ts";
 import { inventoryAvailability } from "./clients/inventory.client.ts";
 import type { CartConfig } from "./config.ts";
 import type { CartPolicy } from "./domain/cart.ts";
 import type { CartStore, ProductCatalog, StockAvailability } from "./domain/ports.ts";
+import { createRedisCartStore } from "./store/cart.redis-store.ts";
 import { createCartStore, type CartDatabase } from "./store/cart.store.ts";
 import { cartMigrations } from "./store/migrations.ts";
 import { addItem } from "./usecases/add-item.usecase.ts";
@@ -27,9 +28,16 @@ export const CART_SCHEMA = "cart";
 /** How often expired carts' rows are reclaimed (reads ignore them regardless). */
 const EXPIRED_CART_SWEEP_INTERVAL_MS = 60_000;
 
-/** What cart's composition root needs: its store, config, and clients of catalog and inventory. */
+/**
+ * What cart's composition root needs: its store, config, and clients of catalog and inventory.
+ * Carts live in Redis when `redis` is given (the distributed topology: native TTL, no sweeper),
+ * otherwise in `database` (the embedded topology: PostgreSQL/PGlite with an expiry sweeper).
+ */
 export interface CartDeps {
+  /** Cart's PostgreSQL; not touched when `redis` is given. */
   readonly database: SqlDatabase;
+  /** A client from `openRedis`; the caller owns it (opens, awaits `waitForRedis`, closes). */
+  readonly redis?: Redis;
   readonly config: Static<typeof CartConfig>;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -51,17 +59,22 @@ function createUseCases(store: CartStore, catalog: ProductCatalog, stock: StockA
   };
 }
 
+/** The cart store of the topology: Redis when given, else PostgreSQL (migrated here). */
+async function openCartStore(deps: CartDeps): Promise<CartStore> {
+  const options = { ttlSeconds: deps.config.CART_TTL_SECONDS, clock: deps.clock };
+  if (deps.redis !== undefined) return createRedisCartStore(deps.redis, options);
+  await deps.database.migrate(CART_SCHEMA, cartMigrations);
+  return createCartStore(deps.database.forSchema<CartDatabase>(CART_SCHEMA), options);
+}
+
 /**
- * Composition root of the cart service: migrates its schema, builds store → use cases → gRPC
- * handlers over the catalog (prices) and inventory (stock) clients, and a sweeper that reclaims
- * expired carts while started.
+ * Composition root of the cart service: opens its store (Redis, or PostgreSQL after migrating
+ * its schema), builds use cases → gRPC handlers over the catalog (prices) and inventory (stock)
+ * clients, and — on PostgreSQL — a sweeper that reclaims expired carts while started (Redis
+ * expires keys itself).
  */
 export async function createCartService(deps: CartDeps) {
-  await deps.database.migrate(CART_SCHEMA, cartMigrations);
-  const store = createCartStore(deps.database.forSchema<CartDatabase>(CART_SCHEMA), {
-    ttlSeconds: deps.config.CART_TTL_SECONDS,
-    clock: deps.clock,
-  });
+  const store = await openCartStore(deps);
   const policy: CartPolicy = {
     currency: deps.config.CART_CURRENCY,
     maxLines: deps.config.CART_MAX_LINES,
@@ -78,6 +91,9 @@ export async function createCartService(deps: CartDeps) {
     logger,
     "expired-cart-sweeper",
   );
-  const lifecycle: Lifecycle = { start: () => sweeper.start(), stop: () => sweeper.stop() };
+  const lifecycle: Lifecycle =
+    deps.redis === undefined
+      ? { start: () => sweeper.start(), stop: () => sweeper.stop() }
+      : { start: async () => {}, stop: async () => {} };
   return { service: CartService, handlers: cartHandlers(useCases), useCases, ...lifecycle };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SqlDatabase } from "@souk/platform";
+import { loadConfig, type SqlDatabase } from "@souk/platform";
 import { openTestDatabase, testLogger } from "@souk/platform/testing";
-import { createCatalogService, type CatalogServiceModule } from "./index.ts";
+import { CatalogConfig, createCatalogService, type CatalogServiceModule } from "./index.ts";
 
 // The full demo catalog, on its own database (its own test file, so its own worker): the
 // concurrency and size of the real seed, with timings reported rather than asserted (CI
@@ -14,7 +14,7 @@ describe("seeding the full demo catalog", () => {
     database = await openTestDatabase();
     catalog = await createCatalogService({
       database,
-      config: { CATALOG_SEED_COUNT: 5_000, CATALOG_SEARCH_TYPO_THRESHOLD: 0.55 },
+      config: { ...loadConfig(CatalogConfig, {}), CATALOG_SEED_COUNT: 5_000 },
       logger: testLogger(),
       clock: () => new Date("2026-01-01T00:00:00Z"),
     });

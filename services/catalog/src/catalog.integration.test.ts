@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { CatalogService } from "@souk/contracts/catalog";
-import { fromConnectError, inProcessClient, newId, type SqlDatabase } from "@souk/platform";
+import { fromConnectError, inProcessClient, loadConfig, newId, type SqlDatabase } from "@souk/platform";
 import { openTestDatabase, testLogger } from "@souk/platform/testing";
 import { decodeCursor, listingFingerprint } from "./domain/cursor.ts";
 import type { ListingRequest } from "./domain/listing.ts";
 import type { Product } from "./domain/product.ts";
-import { createCatalogService, type CatalogServiceModule } from "./index.ts";
+import { CatalogConfig, createCatalogService, type CatalogServiceModule } from "./index.ts";
 import type { SeedResult } from "./usecases/seed-products.usecase.ts";
 
 const SEED_COUNT = 600;
@@ -22,7 +22,7 @@ describe("catalog on PostgreSQL (PGlite) with a seeded demo catalog", () => {
     database = await openTestDatabase();
     catalog = await createCatalogService({
       database,
-      config: { CATALOG_SEED_COUNT: SEED_COUNT, CATALOG_SEARCH_TYPO_THRESHOLD: 0.55 },
+      config: { ...loadConfig(CatalogConfig, {}), CATALOG_SEED_COUNT: SEED_COUNT },
       logger: testLogger(),
       clock: () => NOW,
     });

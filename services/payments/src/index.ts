@@ -1,7 +1,7 @@
 import type { Static } from "typebox";
 import type { Kysely } from "kysely";
 import { PaymentsService } from "@souk/contracts/payments";
-import { every, newId, type Clock, type Lifecycle, type Logger, type SqlDatabase } from "@souk/platform";
+import { every, newId, type Clock, type Lifecycle, type Logger, type Redis, type SqlDatabase } from "@souk/platform";
 import { paymentsHandlers } from "./api/payments.grpc.ts";
 import type { PaymentsConfig } from "./config.ts";
 import { createCardSimulator } from "./provider/card-simulator.provider.ts";
@@ -12,6 +12,7 @@ import { createPaymentMethodStore } from "./store/payment-method.store.ts";
 import { createPaymentStore } from "./store/payment.store.ts";
 import type { PaymentsDatabase } from "./store/payments.tables.ts";
 import { createSimulatorVault } from "./store/simulator-vault.store.ts";
+import { createRedisVelocityCounter } from "./store/velocity.redis-store.ts";
 import { authorizePayment } from "./usecases/authorize-payment.usecase.ts";
 import { blockCard } from "./usecases/block-card.usecase.ts";
 import { capturePayment } from "./usecases/capture-payment.usecase.ts";
@@ -32,12 +33,17 @@ export const PAYMENTS_SCHEMA = "payments";
 /** How often the recovery loop looks for authorizations abandoned by a dead process. */
 const RECOVERY_INTERVAL_MS = 10_000;
 
-/** What payments' composition root needs. */
+/**
+ * What payments' composition root needs. With `redis`, the fraud velocity counters live in Redis
+ * (the distributed topology); without it, in the payments schema of `database`.
+ */
 export interface PaymentsDeps {
   readonly database: SqlDatabase;
   readonly config: Static<typeof PaymentsConfig>;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** A client from `openRedis`; the caller owns it (opens, awaits `waitForRedis`, closes). */
+  readonly redis?: Redis;
 }
 
 /** The use cases, as the transports (and tests, and chaos checks) see them. */
@@ -45,6 +51,7 @@ export type PaymentsUseCases = ReturnType<typeof createUseCases>;
 
 function createUseCases(
   db: Kysely<PaymentsDatabase>,
+  redis: Redis | undefined,
   config: Static<typeof PaymentsConfig>,
   clock: Clock,
   logger: Logger,
@@ -64,7 +71,7 @@ function createUseCases(
     payments,
     methods,
     provider,
-    velocity: createPostgresVelocityCounter(db),
+    velocity: redis === undefined ? createPostgresVelocityCounter(db) : createRedisVelocityCounter(redis),
     blockedCards,
     policy: {
       maxAmountMinor: config.PAYMENTS_FRAUD_MAX_AMOUNT_MINOR,
@@ -94,15 +101,16 @@ function createUseCases(
 }
 
 /**
- * Composition root of the payments service: migrates its schema, builds stores → card
- * simulator (the PSP) → use cases → gRPC handlers, and a recovery loop that, while started,
- * finishes authorizations abandoned by a dead process.
+ * Composition root of the payments service: migrates its schema, builds stores (velocity
+ * counters in Redis when given) → card simulator (the PSP) → use cases → gRPC handlers, and a
+ * recovery loop that, while started, finishes authorizations abandoned by a dead process.
  */
 export async function createPaymentsService(deps: PaymentsDeps) {
   await deps.database.migrate(PAYMENTS_SCHEMA, paymentsMigrations(PAYMENTS_SCHEMA));
   const logger = deps.logger.child({ service: "payments" });
   const useCases = createUseCases(
     deps.database.forSchema<PaymentsDatabase>(PAYMENTS_SCHEMA),
+    deps.redis,
     deps.config,
     deps.clock,
     logger,

@@ -12,8 +12,8 @@ export type WriteCheck = (written: WrittenLine) => void;
  * from an empty cart. Every write refreshes the TTL of the whole cart. Writes to one user's cart
  * are serialized, so no increment is lost.
  *
- * Implemented on PostgreSQL in `store/cart.store.ts` (expires_at column); a Redis implementation
- * with native key expiry can sit behind the same port.
+ * Implemented on PostgreSQL in `store/cart.store.ts` (expires_at column, row lock) and on Redis
+ * in `store/cart.redis-store.ts` (native key expiry, compare-and-set script).
  */
 export interface CartStore {
   /** The lines of `userId`'s live cart in the order first added; empty when there is no cart or it expired. */

@@ -15,7 +15,7 @@ import { cartView } from "./cart-view.ts";
 /**
  * Adds `quantity` units of a product to the user's cart, summing with the line already there.
  * Concurrent adds never lose an increment: the store adds atomically, and the limits are
- * checked on the resulting line inside the same transaction (rolled back when refused).
+ * checked on the resulting line within the same atomic write (nothing is written when refused).
  * Stock is read from inventory just before the write.
  * @returns the whole priced cart after the add.
  * @throws SoukError invalid_argument CART_INVALID_USER_ID, CART_INVALID_PRODUCT_ID, CART_INVALID_QUANTITY;

@@ -2,10 +2,12 @@ import { describe, expect, it } from "vitest";
 import { SoukError } from "@souk/platform";
 import {
   assertValidProducts,
+  changeProduct,
   isValidCurrency,
   isValidPriceAmount,
   isValidSku,
   productViolations,
+  type Product,
   type ProductFields,
 } from "./product.ts";
 
@@ -79,6 +81,35 @@ describe("product rules", () => {
       expect(error).toBeInstanceOf(SoukError);
       expect(error).toMatchObject({ kind: "invalid_argument", code: "CATALOG_INVALID_PRODUCT" });
       expect((error as SoukError).fields).toEqual([{ field: "products[1].sku", message: "is a duplicate" }]);
+    }
+  });
+});
+
+describe("changing a product", () => {
+  const current: Product = {
+    ...valid,
+    id: "0190a6c4-1b2c-7d3e-8f40-123456789abc",
+    createdAt: new Date("2026-01-01T00:00:00Z"),
+    updatedAt: new Date("2026-01-01T00:00:00Z"),
+  };
+  const at = new Date("2026-02-01T00:00:00Z");
+
+  it("replaces only the fields given, keeps id, SKU and createdAt, and stamps updatedAt", () => {
+    expect(changeProduct(current, { price: { amountMinor: 9_999, currency: "USD" } }, at)).toEqual({
+      ...current,
+      price: { amountMinor: 9_999, currency: "USD" },
+      updatedAt: at,
+    });
+    expect(changeProduct(current, {}, at)).toEqual({ ...current, updatedAt: at });
+  });
+
+  it("checks the changed product with the product rules, naming every bad field", () => {
+    try {
+      changeProduct(current, { name: "", category: "Not A Slug", images: ["ftp://x"] }, at);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ kind: "invalid_argument", code: "CATALOG_INVALID_PRODUCT" });
+      expect((error as SoukError).fields.map((f) => f.field)).toEqual(["name", "category", "images[0]"]);
     }
   });
 });

@@ -118,3 +118,36 @@ export function assertValidProducts(products: readonly ProductFields[]): void {
   });
   if (violations.length > 0) throw invalidArgument("CATALOG_INVALID_PRODUCT", "invalid products", violations);
 }
+
+/**
+ * An admin's change to a product: each field given replaces the product's; the SKU and id never
+ * change. `price` is integer minor units + ISO 4217 code; `category` a slug of an existing category.
+ */
+export interface ProductChanges {
+  readonly name?: string;
+  readonly description?: string;
+  readonly category?: string;
+  readonly price?: Money;
+  readonly images?: readonly string[];
+}
+
+/**
+ * The product after `changes`, stamped `updatedAt = at`, checked against the same rules as any
+ * product (`productViolations`: name length, slug format, price, images). Whether the category
+ * exists is the store's to check.
+ * @throws SoukError invalid_argument CATALOG_INVALID_PRODUCT naming every bad field (`price.currency`).
+ */
+export function changeProduct(current: Product, changes: ProductChanges, at: Date): Product {
+  const changed: Product = {
+    ...current,
+    ...(changes.name === undefined ? {} : { name: changes.name }),
+    ...(changes.description === undefined ? {} : { description: changes.description }),
+    ...(changes.category === undefined ? {} : { category: changes.category }),
+    ...(changes.price === undefined ? {} : { price: changes.price }),
+    ...(changes.images === undefined ? {} : { images: [...changes.images] }),
+    updatedAt: at,
+  };
+  const violations = productViolations(changed);
+  if (violations.length > 0) throw invalidArgument("CATALOG_INVALID_PRODUCT", "invalid product", violations);
+  return changed;
+}

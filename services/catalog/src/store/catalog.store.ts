@@ -1,4 +1,5 @@
 import { sql, type Generated, type Kysely, type Selectable, type Transaction } from "kysely";
+import { invalidArgument } from "@souk/platform";
 import type { CatalogStore, ListedProduct } from "../domain/catalog-store.ts";
 import type { Listing } from "../domain/listing.ts";
 import type { Category, Product } from "../domain/product.ts";
@@ -113,17 +114,17 @@ async function search(
   return rows.map((row) => ({ product: toProduct(row), position: { kind: "search", score: row.score, id: row.id } }));
 }
 
+/** True for PostgreSQL's foreign_key_violation (SQLSTATE 23503): here, a product's unknown category. */
+function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "23503";
+}
+
 /** Catalog's store port on PostgreSQL (PGlite or a server) through Kysely. */
 export function createCatalogStore(db: Kysely<CatalogDatabase>, options: CatalogStoreOptions): CatalogStore {
   return {
     async list(listing, count) {
       if (listing.mode === "browse") return browse(db, listing, count);
       return db.transaction().execute((trx) => search(trx, listing, count, options.typoThreshold));
-    },
-
-    async findById(id) {
-      const row = await db.selectFrom("products").select(PRODUCT_COLUMNS).where("id", "=", id).executeTakeFirst();
-      return row === undefined ? undefined : toProduct(row);
     },
 
     async findByIds(ids) {
@@ -145,6 +146,43 @@ export function createCatalogStore(db: Kysely<CatalogDatabase>, options: Catalog
         .orderBy("c.name")
         .execute();
       return rows.map((r) => ({ slug: r.slug, name: r.name, productCount: Number(r.product_count) }));
+    },
+
+    async updateProduct(id, change) {
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const row = await trx
+            .selectFrom("products")
+            .select(PRODUCT_COLUMNS)
+            .where("id", "=", id)
+            .forUpdate()
+            .executeTakeFirst();
+          if (row === undefined) return undefined;
+          const changed = change(toProduct(row));
+          const written = await trx
+            .updateTable("products")
+            .set({
+              name: changed.name,
+              description: changed.description,
+              category: changed.category,
+              price_minor: changed.price.amountMinor,
+              currency: changed.price.currency,
+              images: [...changed.images],
+              updated_at: changed.updatedAt,
+            })
+            .where("id", "=", id)
+            .returning(PRODUCT_COLUMNS)
+            .executeTakeFirstOrThrow();
+          return toProduct(written);
+        });
+      } catch (error) {
+        if (isForeignKeyViolation(error)) {
+          throw invalidArgument("CATALOG_UNKNOWN_CATEGORY", "no such category", [
+            { field: "category", message: "must be the slug of an existing category" },
+          ]);
+        }
+        throw error;
+      }
     },
 
     async hasProducts() {

@@ -1,5 +1,6 @@
 import { invalidArgument, type Clock, type IdGenerator, type Logger } from "@souk/platform";
 import type { CatalogStore } from "../domain/catalog-store.ts";
+import type { ProductCache } from "../domain/product-cache.ts";
 import { DEMO_CATALOG_SEED, MAX_DEMO_PRODUCTS, createDemoFaker, generateDemoCatalog } from "../domain/demo-catalog.ts";
 import { assertValidProducts, type Product } from "../domain/product.ts";
 
@@ -13,6 +14,8 @@ export interface SeedResult {
 /** What the seed use case needs besides the store. */
 export interface SeedProductsDeps {
   readonly store: CatalogStore;
+  /** Invalidated after a seed: a category list cached while the catalog was empty is stale. */
+  readonly cache: ProductCache;
   readonly clock: Clock;
   readonly newId: IdGenerator;
   readonly logger: Logger;
@@ -52,6 +55,7 @@ export function seedProducts(deps: SeedProductsDeps) {
     }));
     const generatedMs = performance.now();
     if (!(await deps.store.seedIfEmpty(catalog.categories, products))) return { seeded: false, stock: [] };
+    await deps.cache.invalidate([]);
     deps.logger.info(
       {
         products: products.length,

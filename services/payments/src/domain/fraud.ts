@@ -102,8 +102,9 @@ export function screenProviderResult(result: AuthorizationResult): FraudScreenin
 }
 
 /**
- * Port counting a user's authorization attempts in a sliding window. PostgreSQL implements it
- * now; a Redis sorted set (ZADD member=attemptId, ZREMRANGEBYSCORE, ZCARD) fits the same contract.
+ * Port counting a user's authorization attempts in a sliding window. Implemented on PostgreSQL
+ * (`store/fraud.store.ts`, embedded topology) and on a Redis sorted set per user
+ * (`store/velocity.redis-store.ts`, distributed topology).
  */
 export interface VelocityCounter {
   /**

@@ -40,20 +40,28 @@ export interface AuthorizationDeps {
  * A decline is a normal outcome (FAILED with its code).
  *
  * @returns the payment after the authorization (or as another driver completed it).
- * @throws SoukError unavailable PAYMENTS_PROVIDER_UNAVAILABLE when the provider failed; the
- *   lease is released so the next caller retries at once.
+ * @throws SoukError unavailable PAYMENTS_PROVIDER_UNAVAILABLE when the provider failed, or
+ *   PAYMENTS_VELOCITY_UNAVAILABLE when the velocity counter (Redis) could not be reached; either
+ *   way the lease is released so the next caller retries at once.
  */
 export function runAuthorization(deps: AuthorizationDeps) {
   return async (payment: Payment): Promise<Payment> => {
     const method = await deps.methods.find(payment.paymentMethodId);
     if (method === undefined) throw new Error(`payment method of payment ${payment.id} is missing`);
     const attemptedAt = deps.clock();
-    const attemptsInWindow = await deps.velocity.recordAttempt(
-      payment.userId,
-      payment.id,
-      attemptedAt,
-      deps.policy.velocityWindowMs,
-    );
+    let attemptsInWindow: number;
+    try {
+      attemptsInWindow = await deps.velocity.recordAttempt(
+        payment.userId,
+        payment.id,
+        attemptedAt,
+        deps.policy.velocityWindowMs,
+      );
+    } catch (error) {
+      // Nothing was asked of the provider yet: free the lease so that a retry runs at once.
+      await deps.payments.releaseLease(payment.id, deps.clock());
+      throw error;
+    }
     const cardBlocked = await deps.blockedCards.isBlocked(method.fingerprint);
     const screening = screenBeforeProvider(
       { amountMinor: payment.amount.amountMinor, attemptsInWindow, cardBlocked },
