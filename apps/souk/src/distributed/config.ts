@@ -105,6 +105,11 @@ export const ProcessConfig = Type.Object({
   INVENTORY_DATABASE_URL: postgresUrl("PostgreSQL URL of inventory's database"),
   PAYMENTS_DATABASE_URL: postgresUrl("PostgreSQL URL of payments' database"),
   ORDERS_DATABASE_URL: postgresUrl("PostgreSQL URL of orders' database"),
+  REDIS_URL: Type.String({
+    minLength: 1,
+    default: "redis://127.0.0.1:56379",
+    description: "Redis for cart, the catalog cache and fraud velocity (what `npm run services` starts)",
+  }),
   DATABASE_MAX_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: "Pool size" }),
   SOUK_IDENTITY_GRPC_URL: grpcUrl("identity"),
   SOUK_CATALOG_GRPC_URL: grpcUrl("catalog"),

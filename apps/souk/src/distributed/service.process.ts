@@ -12,6 +12,9 @@ import {
   fromConnectError,
   loadConfig,
   openDatabase,
+  openRedis,
+  closeRedis,
+  type Redis,
   systemClock,
   type Lifecycle,
   type Logger,
@@ -60,6 +63,8 @@ interface ComposedService {
 
 interface ServiceDeps {
   readonly database: SqlDatabase;
+  /** Redis, for the services that keep state or caches in it (cart, catalog, payments). */
+  readonly redis: Redis | undefined;
   readonly config: DistributedConfig;
   readonly logger: Logger;
   readonly clock: typeof systemClock;
@@ -155,6 +160,9 @@ function once(stop: () => Promise<void>): () => Promise<void> {
   return () => (stopping ??= stop());
 }
 
+/** Services whose distributed twins live in Redis: cart's store, catalog's cache, payments' velocity counter. */
+const USES_REDIS: ReadonlySet<ServiceName> = new Set(["cart", "catalog", "payments"]);
+
 async function startGrpcService(
   name: ServiceName,
   config: DistributedConfig,
@@ -175,10 +183,12 @@ async function startGrpcService(
     });
   }
   const clients = createUpstreamClients(config);
+  // Not awaited to be up: cart answers "unavailable" and catalog reads the database until it is.
+  const redis = USES_REDIS.has(name) ? openRedis(config.REDIS_URL, logger) : undefined;
   try {
     const { bindings, lifecycle } = await composeService(
       name,
-      { database, config, logger: root, clock: systemClock },
+      { database, redis, config, logger: root, clock: systemClock },
       clients,
     );
     const server = await serveGrpc({
@@ -204,12 +214,14 @@ async function startGrpcService(
         await server.close();
         await lifecycle.stop();
         clients.close();
+        if (redis !== undefined) await closeRedis(redis);
         await database.close();
         logger.info(`${name} stopped`);
       }),
     };
   } catch (error) {
     clients.close();
+    if (redis !== undefined) await closeRedis(redis);
     await database.close();
     throw error;
   }
