@@ -24,4 +24,15 @@ export const GatewayConfig = Type.Object({
     default: "http://127.0.0.1:8080",
     description: "Public base URL of the API, advertised as the OpenAPI server",
   }),
+  GATEWAY_RATE_LIMIT_PER_IP: Type.Integer({
+    minimum: 1,
+    default: 1200,
+    description: "Requests per window from one client IP without a valid access token",
+  }),
+  GATEWAY_RATE_LIMIT_PER_USER: Type.Integer({
+    minimum: 1,
+    default: 600,
+    description: "Requests per window from one signed-in user (keyed by the verified token's subject)",
+  }),
+  GATEWAY_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000, description: "Rate-limit window" }),
 });

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { decodeProtectedHeader } from "jose";
 import type { Product } from "@souk/contracts/catalog";
-import { createMetrics, loadConfig, type HttpServer } from "@souk/platform";
+import { randomUUID } from "node:crypto";
+import {
+  closeRedis,
+  createMetrics,
+  loadConfig,
+  openRedis,
+  waitForRedis,
+  type HttpServer,
+  type Redis,
+} from "@souk/platform";
 import { testLogger } from "@souk/platform/testing";
 import { createGateway, GatewayConfig } from "./index.ts";
 import { forgeAccessToken, newForeignSigningKey } from "./testing/forged-tokens.ts";
@@ -721,6 +730,73 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
 
     it("answers an unknown route with a 404 problem", async () => {
       expectProblem(await app.inject({ method: "GET", url: "/v1/nope" }), 404, "ROUTE_NOT_FOUND");
+    });
+  });
+
+  describe("rate limiting", () => {
+    const limited = async (env: Record<string, string>, redis?: Redis) => {
+      const { app: limitedApp } = await createGateway({
+        config: loadConfig(GatewayConfig, { GATEWAY_RATE_LIMIT_PER_IP: "3", GATEWAY_RATE_LIMIT_PER_USER: "2", ...env }),
+        logger: testLogger(),
+        metrics: createMetrics(),
+        isReady: () => true,
+        clients: store.clients,
+        ...(redis === undefined ? {} : { redis }),
+      });
+      await limitedApp.ready();
+      return limitedApp;
+    };
+
+    it("answers 429 problem+json with Retry-After past the per-IP limit", async () => {
+      const limitedApp = await limited({});
+      try {
+        for (let i = 0; i < 3; i += 1) {
+          expect((await limitedApp.inject({ method: "GET", url: "/v1/categories" })).statusCode).toBe(200);
+        }
+        const refused = await limitedApp.inject({ method: "GET", url: "/v1/categories" });
+        expectProblem(refused, 429, "RATE_LIMITED");
+        expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+        // Probes are outside the API's limits: an orchestrator must always reach them.
+        expect((await limitedApp.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(200);
+      } finally {
+        await limitedApp.close();
+      }
+    });
+
+    it("counts a signed-in user on their own budget, not the IP's", async () => {
+      const limitedApp = await limited({});
+      try {
+        const { headers } = await newUser();
+        const asUser = () => limitedApp.inject({ method: "GET", url: "/v1/cart", headers });
+        expect((await asUser()).statusCode).toBe(200);
+        expect((await asUser()).statusCode).toBe(200);
+        expectProblem(await asUser(), 429, "RATE_LIMITED");
+        // The anonymous budget of the same IP is untouched.
+        expect((await limitedApp.inject({ method: "GET", url: "/v1/categories" })).statusCode).toBe(200);
+      } finally {
+        await limitedApp.close();
+      }
+    });
+
+    it("shares the counters between replicas through Redis", async () => {
+      const url = process.env["REDIS_URL"] ?? "redis://127.0.0.1:56379";
+      const redis = openRedis(url, testLogger(), { keyPrefix: `test:gateway:${randomUUID()}:` });
+      try {
+        await waitForRedis(redis).catch((error: unknown) => {
+          throw new Error(`this test needs Redis at ${url}: run \`npm run services\` or set REDIS_URL`, {
+            cause: error,
+          });
+        });
+        const replicas = [await limited({}, redis), await limited({}, redis)];
+        const statuses: number[] = [];
+        for (let i = 0; i < 4; i += 1) {
+          statuses.push((await replicas[i % 2]!.inject({ method: "GET", url: "/v1/categories" })).statusCode);
+        }
+        expect(statuses).toEqual([200, 200, 200, 429]);
+        await Promise.all(replicas.map((r) => r.close()));
+      } finally {
+        await closeRedis(redis);
+      }
     });
   });
 });

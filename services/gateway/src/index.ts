@@ -1,3 +1,4 @@
+import rateLimit from "@fastify/rate-limit";
 import type { Static } from "typebox";
 import type { Client } from "@connectrpc/connect";
 import type { CartService } from "@souk/contracts/cart";
@@ -5,7 +6,16 @@ import type { CatalogService } from "@souk/contracts/catalog";
 import type { TokensService, UsersService } from "@souk/contracts/identity";
 import type { InventoryService } from "@souk/contracts/inventory";
 import type { OrdersService } from "@souk/contracts/orders";
-import { createHttpServer, sendProblem, systemClock, type HttpServer, type Logger, type Metrics } from "@souk/platform";
+import {
+  createHttpServer,
+  sendProblem,
+  SoukError,
+  systemClock,
+  type HttpServer,
+  type Logger,
+  type Metrics,
+  type Redis,
+} from "@souk/platform";
 import { bearerChallenge, createBearerAuth } from "./auth.ts";
 import type { GatewayConfig } from "./config.ts";
 import { restProblemOf } from "./mapping/problem.mapping.ts";
@@ -37,6 +47,11 @@ export interface GatewayDeps {
   /** Readiness for GET /readyz. */
   readonly isReady: () => boolean;
   readonly clients: GatewayClients;
+  /**
+   * Redis for the rate-limit counters, shared by every gateway replica (distributed topology).
+   * Without it each process counts in memory (embedded topology).
+   */
+  readonly redis?: Redis;
 }
 
 /**
@@ -67,6 +82,31 @@ export async function createGateway(deps: GatewayDeps): Promise<{ app: HttpServe
       const problem = restProblemOf(error, request.log);
       if (problem.status === 401) void reply.header("www-authenticate", bearerChallenge(problem.code));
       return sendProblem(reply, request, problem);
+    });
+    // Per user (verified token subject) and per client IP, in fixed windows; 429 with Retry-After.
+    // A counter store outage lets requests through rather than taking the API down.
+    await api.register(rateLimit, {
+      global: true,
+      timeWindow: config.GATEWAY_RATE_LIMIT_WINDOW_MS,
+      max: (_request, key) =>
+        key.startsWith("user:") ? config.GATEWAY_RATE_LIMIT_PER_USER : config.GATEWAY_RATE_LIMIT_PER_IP,
+      keyGenerator: async (request) => {
+        const header = request.headers.authorization;
+        if (header?.startsWith("Bearer ") === true) {
+          // An invalid token is counted against the IP; the route itself answers 401.
+          const user = await auth.verifyAccessToken(header.slice(7)).catch(() => undefined);
+          if (user !== undefined) return `user:${user.userId}`;
+        }
+        return `ip:${request.ip}`;
+      },
+      ...(deps.redis === undefined ? {} : { redis: deps.redis, nameSpace: "souk:gateway:rate-limit:" }),
+      skipOnError: true,
+      errorResponseBuilder: (_request, context) =>
+        new SoukError(
+          "resource_exhausted",
+          "RATE_LIMITED",
+          `too many requests: at most ${context.max} per ${context.after}`,
+        ),
     });
     authRoutes(api, clients);
     productRoutes(api, clients);

@@ -240,9 +240,11 @@ async function startGateway(config: DistributedConfig, root: Logger, started: nu
     inventory: upstream.inventory(),
     orders: upstream.orders(),
   };
+  // Rate-limit counters shared by the gateway replicas; a Redis outage lets requests through.
+  const redis = openRedis(config.REDIS_URL, logger);
   try {
     if (config.SOUK_SEED_CATALOG) await seedDemoCatalog(clients, config, logger);
-    const { app } = await createGateway({ config, logger: root, metrics, isReady: () => ready, clients });
+    const { app } = await createGateway({ config, logger: root, metrics, isReady: () => ready, clients, redis });
     await app.listen({ port: config.PORT, host: config.HOST });
     const address = app.server.address();
     const port = typeof address === "object" && address !== null ? address.port : config.PORT;
@@ -260,11 +262,13 @@ async function startGateway(config: DistributedConfig, root: Logger, started: nu
         ready = false;
         await app.close();
         upstream.close();
+        await closeRedis(redis);
         logger.info("gateway stopped");
       }),
     };
   } catch (error) {
     upstream.close();
+    await closeRedis(redis);
     throw error;
   }
 }
