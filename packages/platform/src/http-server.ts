@@ -45,6 +45,11 @@ export interface HttpServerOptions {
   readonly bodyLimitBytes?: number;
   /** Readiness: `/readyz` answers 200 only while this returns true. */
   readonly isReady: () => boolean;
+  /**
+   * Proxies whose X-Forwarded-For/-Proto are believed (Fastify `trustProxy`: addresses or CIDRs,
+   * comma-separated), so `request.ip` is the client's, not NGINX's. Default: trust none.
+   */
+  readonly trustProxy?: string;
 }
 
 const TITLES: Record<number, string> = {
@@ -153,6 +158,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     // Fastify's own per-request lines are off: one "request completed" line per request is logged below.
     logController: new LogController({ requestIdLogLabel: "reqId", disableRequestLogging: true }),
     return503OnClosing: true,
+    ...(options.trustProxy === undefined || options.trustProxy === "" ? {} : { trustProxy: options.trustProxy }),
     // Router errors (a malformed or oversized URL) get problem+json like every other error.
     frameworkErrors: (error, request, reply) => {
       void sendProblem(reply, request, problemOf(error, request.log));

@@ -35,4 +35,9 @@ export const GatewayConfig = Type.Object({
     description: "Requests per window from one signed-in user (keyed by the verified token's subject)",
   }),
   GATEWAY_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000, description: "Rate-limit window" }),
+  GATEWAY_TRUST_PROXY: Type.String({
+    default: "127.0.0.1,::1",
+    description:
+      "Proxies (addresses/CIDRs, comma-separated) whose X-Forwarded-For is believed for the client IP; empty trusts none",
+  }),
 });

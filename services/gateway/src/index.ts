@@ -63,7 +63,12 @@ export interface GatewayDeps {
  */
 export async function createGateway(deps: GatewayDeps): Promise<{ app: HttpServer }> {
   const logger = deps.logger.child({ service: "gateway" });
-  const app = createHttpServer({ logger, metrics: deps.metrics, isReady: deps.isReady });
+  const app = createHttpServer({
+    logger,
+    metrics: deps.metrics,
+    isReady: deps.isReady,
+    trustProxy: deps.config.GATEWAY_TRUST_PROXY,
+  });
   const { clients, config } = deps;
   const auth = createBearerAuth({
     tokens: clients.tokens,
