@@ -9,6 +9,10 @@ Usage:
   souk start            run the whole store embedded (PGlite, one process) on http://127.0.0.1:8080
   souk start <service>  run one process of the distributed topology
                         (identity|catalog|cart|inventory|payments|orders|gateway; souk start --help)
+  souk up               the whole store as separate processes (pm2) behind NGINX on https://127.0.0.1:8443
+  souk down             stop them (the backing services keep running)
+  souk logs [service] [--lines N] [--no-follow]
+                        every process's log in one place, prefixed by process
   souk shop [options]   drive a running store with a scripted crowd of customers (souk shop --help)
   souk services [start|stop|status]
                         PostgreSQL, Redis and NGINX on loopback for the distributed topology
@@ -48,6 +52,14 @@ async function main(argv: string[]): Promise<void> {
       return (await import("./distributed/start.command.ts")).runStartCommand(argv.slice(1));
     case "shop":
       return shop(argv.slice(1));
+    case "up":
+    case "down":
+    case "logs": {
+      const cluster = await import("./cluster/cluster.command.ts");
+      const run = { up: cluster.runUpCommand, down: cluster.runDownCommand, logs: cluster.runLogsCommand }[command];
+      process.exitCode = await run(argv.slice(1), { log: (line) => process.stdout.write(`${line}\n`) });
+      return;
+    }
     case "services": {
       const { runServicesCommand } = await import("./backing/services.command.ts");
       process.exitCode = await runServicesCommand(argv.slice(1), { log: (line) => process.stdout.write(`${line}\n`) });

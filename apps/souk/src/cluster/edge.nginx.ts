@@ -1,0 +1,83 @@
+// The cluster's part of the backing NGINX: the TLS edge in front of the gateway replicas and the
+// gRPC load balancer in front of the orders replicas, as conf.d files rendered from the
+// templates in deploy/nginx/. The backing services' `reloadBackingNginx` applies them.
+import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { renderTemplate } from "../backing/nginx.backing.ts";
+import {
+  CLUSTER_HOST,
+  EDGE_PORT,
+  GATEWAY_REPLICA_PORTS,
+  ORDERS_BALANCER_PORT,
+  ORDERS_REPLICA_PORTS,
+} from "./cluster.topology.ts";
+
+/** The conf.d files of the cluster (NGINX includes `conf.d/*.conf`). */
+export const EDGE_CONF_FILES = ["souk-gateway.conf", "souk-orders-grpc.conf"] as const;
+/** The directory, inside conf.d, holding NGINX's copy of the server certificate and key. */
+const TLS_DIR = "souk-tls";
+
+/**
+ * `server` lines of an upstream block: passive health checks take a replica out for 5 s after
+ * one failed connection, so a dead replica costs one retried request, not one per request.
+ */
+function upstreamServers(ports: readonly number[]): string {
+  return ports.map((port) => `  server ${CLUSTER_HOST}:${port} max_fails=1 fail_timeout=5s;`).join("\n");
+}
+
+/**
+ * Renders the cluster's NGINX files from deploy/nginx/*.conf.template: the TLS edge
+ * (`souk-gateway.conf`, https on 127.0.0.1:8443 over the gateway replicas 8081, 8082) and the
+ * orders gRPC balancer (`souk-orders-grpc.conf`, h2c on 127.0.0.1:50060 over 50056, 50066).
+ * Resolves to file name → content. `tlsPaths` are as NGINX should read them.
+ *
+ * @throws Error when a template cannot be read or has a placeholder without a value.
+ */
+export async function renderEdgeConfig(
+  repoRoot: string,
+  tlsPaths: { cert: string; key: string },
+): Promise<Record<(typeof EDGE_CONF_FILES)[number], string>> {
+  const template = (name: string) => readFile(join(repoRoot, "deploy", "nginx", `${name}.template`), "utf8");
+  return {
+    "souk-gateway.conf": renderTemplate(await template("souk-gateway.conf"), {
+      HOST: CLUSTER_HOST,
+      TLS_PORT: String(EDGE_PORT),
+      CERT: tlsPaths.cert,
+      KEY: tlsPaths.key,
+      GATEWAY_SERVERS: upstreamServers(GATEWAY_REPLICA_PORTS),
+    }),
+    "souk-orders-grpc.conf": renderTemplate(await template("souk-orders-grpc.conf"), {
+      HOST: CLUSTER_HOST,
+      GRPC_PORT: String(ORDERS_BALANCER_PORT),
+      ORDERS_SERVERS: upstreamServers(ORDERS_REPLICA_PORTS),
+    }),
+  };
+}
+
+/**
+ * Writes the cluster's files into NGINX's `confD` (the caller reloads NGINX): the rendered
+ * configs, and a copy of the server certificate and key in `confD/souk-tls/`, which the configs
+ * name relative to NGINX's config directory (`conf.d/souk-tls/…`) so that a containerized NGINX,
+ * which mounts only conf.d, reads them too.
+ */
+export async function writeEdgeConfig(
+  repoRoot: string,
+  confD: string,
+  certificates: { certPath: string; keyPath: string },
+): Promise<void> {
+  const tlsDir = join(confD, TLS_DIR);
+  await mkdir(tlsDir, { recursive: true, mode: 0o700 });
+  await copyFile(certificates.certPath, join(tlsDir, "server.crt"));
+  await copyFile(certificates.keyPath, join(tlsDir, "server.key"));
+  const files = await renderEdgeConfig(repoRoot, {
+    cert: `conf.d/${TLS_DIR}/server.crt`,
+    key: `conf.d/${TLS_DIR}/server.key`,
+  });
+  for (const [name, content] of Object.entries(files)) await writeFile(join(confD, name), content);
+}
+
+/** Removes what `writeEdgeConfig` wrote (absent files are fine); the caller reloads NGINX. */
+export async function removeEdgeConfig(confD: string): Promise<void> {
+  for (const name of EDGE_CONF_FILES) await rm(join(confD, name), { force: true });
+  await rm(join(confD, TLS_DIR), { recursive: true, force: true });
+}
