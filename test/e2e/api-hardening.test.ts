@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimProducts } from "./support/catalog.ts";
 import { expectProblem, type ApiResponse } from "./support/http.ts";
 import { addToCart, checkoutBody, placeOrder, postCheckout } from "./support/orders.ts";
-import { startTestStore, type TestStore } from "./support/store.ts";
+import { startTestStore, TOPOLOGY, type TestStore } from "./support/store.ts";
 import type { Cart, Order, Page } from "./support/types.ts";
 import { registerAndLogin } from "./support/users.ts";
 
-describe("the API under hostile input (embedded store)", () => {
+describe(`the API under hostile input (${TOPOLOGY} store)`, () => {
   let store: TestStore;
   beforeAll(async () => {
     store = await startTestStore();
@@ -252,7 +252,10 @@ describe("the API under hostile input (embedded store)", () => {
         ["querystring.q", api.get("/v1/products?q=%00")],
         ["querystring.category", api.get("/v1/products?category=a%00")],
         ["querystring.cursor", api.get("/v1/products?cursor=%00")],
-        ["params.id", api.get("/v1/products/%00")],
+        // Behind NGINX (distributed) a NUL in the path never reaches the gateway: see the next test.
+        ...(TOPOLOGY === "embedded"
+          ? [["params.id", api.get("/v1/products/%00")] as [string, Promise<ApiResponse>]]
+          : []),
         ["params.id", api.get("/v1/orders/%07", { token })],
         ["name", api.post("/v1/auth/register", { email: "nul@example.test", password: "12345678", name: "a\u0000b" })],
         ["refreshToken", api.post("/v1/auth/refresh", { refreshToken: "\u0000" })],
@@ -263,6 +266,15 @@ describe("the API under hostile input (embedded store)", () => {
         const problem = expectProblem(await attempt, 400, "VALIDATION_FAILED");
         expect(problem.errors).toEqual([{ field, message: "must not contain control characters" }]);
       }
+    });
+
+    it("answers a NUL in the path with a 400 problem at whichever edge sees it first", async () => {
+      const problem = expectProblem(
+        await store.api.get("/v1/products/%00"),
+        400,
+        TOPOLOGY === "embedded" ? "VALIDATION_FAILED" : "MALFORMED_REQUEST",
+      );
+      expect(problem.status).toBe(400);
     });
 
     it("never answers a 500 to hostile input", async () => {

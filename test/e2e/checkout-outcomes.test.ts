@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { availableOf, claimProducts } from "./support/catalog.ts";
 import { expectProblem } from "./support/http.ts";
 import { addToCart, checkoutBody, placeOrder, postCheckout, TEST_CARDS, waitForTerminal } from "./support/orders.ts";
-import { startTestStore, type TestStore } from "./support/store.ts";
+import { startTestStore, TOPOLOGY, type TestStore } from "./support/store.ts";
 import type { Cart, Order, Page } from "./support/types.ts";
 import { registerAndLogin } from "./support/users.ts";
 
-describe("checkout outcomes and idempotency over HTTP (embedded store)", () => {
+describe(`checkout outcomes and idempotency over HTTP (${TOPOLOGY} store)`, () => {
   let store: TestStore;
   beforeAll(async () => {
     store = await startTestStore();

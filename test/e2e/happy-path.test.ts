@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { availableOf, claimProducts } from "./support/catalog.ts";
 import type { Problem } from "./support/http.ts";
 import { addToCart, placeOrder } from "./support/orders.ts";
-import { startTestStore, type TestStore } from "./support/store.ts";
+import { startTestStore, TOPOLOGY, type TestStore } from "./support/store.ts";
 import type { Cart, Order, Page, Product, TokenPair } from "./support/types.ts";
 import { registerAndLogin } from "./support/users.ts";
 
@@ -13,7 +13,7 @@ function misspell(word: string): string {
   return word.slice(0, i) + replacement + word.slice(i + 1);
 }
 
-describe("the shopping journey over HTTP (embedded store)", () => {
+describe(`the shopping journey over HTTP (${TOPOLOGY} store)`, () => {
   let store: TestStore;
   beforeAll(async () => {
     store = await startTestStore();

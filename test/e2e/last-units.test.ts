@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { availableOf, claimProducts } from "./support/catalog.ts";
 import { addToCart, placeOrder, postCheckout, waitForTerminal } from "./support/orders.ts";
-import { startTestStore, type TestStore } from "./support/store.ts";
+import { startTestStore, TOPOLOGY, type TestStore } from "./support/store.ts";
 import type { Order } from "./support/types.ts";
 import { registerAndLogin } from "./support/users.ts";
 
@@ -10,7 +10,7 @@ const FRAUD_LIMIT_MINOR = 500_000;
 const BUYERS = 40;
 const LAST_UNITS = 5;
 
-describe("the last units over HTTP (embedded store)", () => {
+describe(`the last units over HTTP (${TOPOLOGY} store)`, () => {
   let store: TestStore;
   beforeAll(async () => {
     store = await startTestStore();

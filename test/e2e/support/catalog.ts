@@ -5,6 +5,19 @@ import type { Page, Product } from "./types.ts";
 /** Products already handed to a test of this file, so concurrent tests never share stock. */
 const claimed = new Set<string>();
 
+/**
+ * Test files running at the same time in different vitest workers share one store in the
+ * distributed topology, so each worker takes products only from its own slice of the catalog
+ * (by a hash of the product id). Embedded stores are per file, where this changes nothing.
+ */
+const SLICES = 4;
+const mySlice = (Number(process.env["VITEST_POOL_ID"] ?? "1") - 1) % SLICES;
+function inMySlice(productId: string): boolean {
+  let hash = 0;
+  for (const char of productId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash % SLICES === mySlice;
+}
+
 /** Every product of the catalog, page by page (100 per page). */
 export async function allProducts(api: Api): Promise<Product[]> {
   const products: Product[] = [];
@@ -30,7 +43,7 @@ export async function claimProducts(
   accept: (product: Product) => boolean = (p) => p.available >= 5,
 ): Promise<Product[]> {
   const candidates = (await allProducts(api))
-    .filter((p) => !claimed.has(p.id) && accept(p))
+    .filter((p) => !claimed.has(p.id) && inMySlice(p.id) && accept(p))
     .sort((a, b) => a.price.amount - b.price.amount)
     .slice(0, count);
   if (candidates.length < count) throw new Error(`only ${candidates.length} products match, ${count} needed`);

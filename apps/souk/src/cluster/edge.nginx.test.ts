@@ -28,15 +28,15 @@ describe("the cluster's NGINX files and development certificates", () => {
     });
     const edge = files["souk-gateway.conf"];
     expect(edge).toContain("listen 127.0.0.1:8443 ssl http2;");
-    expect(edge).toContain("server 127.0.0.1:8081 max_fails=1 fail_timeout=5s;");
-    expect(edge).toContain("server 127.0.0.1:8082 max_fails=1 fail_timeout=5s;");
+    expect(edge).toContain("server 127.0.0.1:8081 max_fails=0;");
+    expect(edge).toContain("server 127.0.0.1:8082 max_fails=0;");
     expect(edge).toContain("proxy_next_upstream error timeout http_502 http_503;");
     expect(edge).toContain("add_header X-Served-By $upstream_addr always;");
     const orders = files["souk-orders-grpc.conf"];
     expect(orders).toContain("listen 127.0.0.1:50060 http2;");
     expect(orders).toContain("grpc_pass grpc://souk_orders_grpc;");
-    expect(orders).toContain("server 127.0.0.1:50056 max_fails=1 fail_timeout=5s;");
-    expect(orders).toContain("server 127.0.0.1:50066 max_fails=1 fail_timeout=5s;");
+    expect(orders).toContain("server 127.0.0.1:50056 max_fails=0;");
+    expect(orders).toContain("server 127.0.0.1:50066 max_fails=0;");
   });
 
   test("make a CA once and a server certificate for 127.0.0.1 and localhost signed by it", async () => {

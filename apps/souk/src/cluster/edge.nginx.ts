@@ -22,7 +22,7 @@ const TLS_DIR = "souk-tls";
  * one failed connection, so a dead replica costs one retried request, not one per request.
  */
 function upstreamServers(ports: readonly number[]): string {
-  return ports.map((port) => `  server ${CLUSTER_HOST}:${port} max_fails=1 fail_timeout=5s;`).join("\n");
+  return ports.map((port) => `  server ${CLUSTER_HOST}:${port} max_fails=0;`).join("\n");
 }
 
 /**

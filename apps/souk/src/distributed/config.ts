@@ -44,10 +44,11 @@ export const DEFAULT_GRPC_PORTS: Readonly<Record<ServiceName, number>> = {
 /**
  * Default deadline of calls to each service, in ms. Orders answers Cancel after waiting for the
  * refund (ORDERS_CHECKOUT_WAIT_MS, 5 s by default) and payments may sit behind a slow provider,
- * so they get longer ones; Checkout passes its own deadline.
+ * so they get longer ones; Checkout passes its own deadline. Identity hashes passwords with
+ * argon2id (tens of ms of CPU each): a burst of registrations queues on two cores.
  */
 const DEFAULT_TIMEOUTS_MS: Readonly<Record<ServiceName, number>> = {
-  identity: 2_000,
+  identity: 10_000,
   catalog: 2_000,
   cart: 2_000,
   inventory: 2_000,
