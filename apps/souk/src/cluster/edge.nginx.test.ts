@@ -30,7 +30,7 @@ describe("the cluster's NGINX files and development certificates", () => {
     expect(edge).toContain("listen 127.0.0.1:8443 ssl http2;");
     expect(edge).toContain("server 127.0.0.1:8081 max_fails=0;");
     expect(edge).toContain("server 127.0.0.1:8082 max_fails=0;");
-    expect(edge).toContain("proxy_next_upstream error timeout http_502 http_503;");
+    expect(edge).toContain("proxy_next_upstream error http_502 http_503 non_idempotent;");
     expect(edge).toContain("add_header X-Served-By $upstream_addr always;");
     const orders = files["souk-orders-grpc.conf"];
     expect(orders).toContain("listen 127.0.0.1:50060 http2;");

@@ -92,8 +92,18 @@ function abortedByCaller(options: CallOptions | undefined): boolean {
  * (usually the caller's own) do not count.
  */
 function isUpstreamFailure(error: unknown): boolean {
-  if (!(error instanceof ConnectError)) return false;
+  if (!(error instanceof ConnectError) || isServiceAnswer(error)) return false;
   return error.code === Code.Unavailable || error.code === Code.DeadlineExceeded || error.code === Code.Aborted;
+}
+
+/**
+ * True when a live service answered with one of its own errors (a SoukError carries its code
+ * in metadata) — e.g. cart saying UNAVAILABLE because its Redis is down. The upstream itself is
+ * healthy, so such an answer does not count towards opening its circuit (an idempotent call is
+ * still retried: another replica may fare better).
+ */
+function isServiceAnswer(error: ConnectError): boolean {
+  return error.metadata.get("souk-error-code") !== null;
 }
 
 /**
