@@ -1,4 +1,7 @@
+import { createServer } from "node:net";
+import { newId } from "./clock.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { closeRedis, openRedis, waitForRedis, type Redis } from "./redis.ts";
 import { openDatabase, type SqlDatabase } from "./database.ts";
 
 /**
@@ -12,4 +15,50 @@ export function openTestDatabase(): Promise<SqlDatabase> {
 /** A logger for tests: silent unless `SOUK_TEST_LOG_LEVEL` is set. */
 export function testLogger(): Logger {
   return createLogger({ level: process.env["SOUK_TEST_LOG_LEVEL"] ?? "silent" });
+}
+
+/** A Redis client scoped to one test run's keys, for integration tests. */
+export interface TestRedis {
+  /** The client; every key it writes is prefixed with `keyPrefix` (ioredis `keyPrefix`). */
+  readonly redis: Redis;
+  readonly keyPrefix: string;
+  /** Deletes every key of this run (KEYS patterns are not prefixed by the client; DEL keys are). */
+  deleteKeys(): Promise<void>;
+}
+
+/**
+ * Connects to the Redis the tests run against (`REDIS_URL`, default what `npm run services`
+ * starts) with a key prefix unique to this run, so runs and files never meet.
+ * @throws Error naming the server (and how to start one) when no Redis answers within 3 s.
+ */
+export async function openTestRedis(suite: string): Promise<TestRedis> {
+  const url = process.env["REDIS_URL"] ?? "redis://127.0.0.1:56379";
+  const keyPrefix = `souk-test:${suite}:${newId()}:`;
+  const redis = openRedis(url, testLogger(), { keyPrefix });
+  try {
+    await waitForRedis(redis, 3_000);
+  } catch (error) {
+    await closeRedis(redis);
+    throw new Error(`the ${suite} tests need Redis at ${url}: run \`npm run services\` or set REDIS_URL`, {
+      cause: error,
+    });
+  }
+  return {
+    redis,
+    keyPrefix,
+    async deleteKeys() {
+      const keys = await redis.keys(`${keyPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys.map((key) => key.slice(keyPrefix.length)));
+    },
+  };
+}
+
+/** A loopback port nothing listens on: a client pointed at it sees its server down. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
 }

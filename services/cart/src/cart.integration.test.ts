@@ -3,7 +3,6 @@ import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { CartService, type Cart } from "@souk/contracts/cart";
 import { CatalogService, type Product } from "@souk/contracts/catalog";
 import { InventoryService } from "@souk/contracts/inventory";
-import { createServer } from "node:net";
 import {
   closeRedis,
   fromConnectError,
@@ -11,12 +10,11 @@ import {
   loadConfig,
   newId,
   openRedis,
-  waitForRedis,
   type FieldViolation,
   type Redis,
   type SqlDatabase,
 } from "@souk/platform";
-import { openTestDatabase, testLogger } from "@souk/platform/testing";
+import { closedPort, openTestDatabase, openTestRedis, testLogger, type TestRedis } from "@souk/platform/testing";
 // eslint-disable-next-line no-restricted-imports -- tests compose the real neighbouring services
 import { CatalogConfig, createCatalogService } from "../../../services/catalog/src/index.ts";
 // eslint-disable-next-line no-restricted-imports -- tests compose the real neighbouring services
@@ -29,41 +27,6 @@ import { createRedisCartStore } from "./store/cart.redis-store.ts";
 import { createCartStore, type CartDatabase } from "./store/cart.store.ts";
 
 const TTL_SECONDS = 3600;
-
-/** The Redis these tests run against (`npm run services` starts one there). */
-const REDIS_URL = process.env["REDIS_URL"] ?? "redis://127.0.0.1:56379";
-/** Every key this run writes starts with this prefix (the client adds it), so runs never meet. */
-const KEY_PREFIX = `souk-test:cart:${newId()}:`;
-
-/** A client for this run's keys; fails the suite, naming the server, when no Redis answers. */
-async function openTestRedis(): Promise<Redis> {
-  const redis = openRedis(REDIS_URL, testLogger(), { keyPrefix: KEY_PREFIX });
-  try {
-    await waitForRedis(redis, 3_000);
-  } catch (error) {
-    await closeRedis(redis);
-    throw new Error(`the cart tests need Redis at ${REDIS_URL}: run \`npm run services\` or set REDIS_URL`, {
-      cause: error,
-    });
-  }
-  return redis;
-}
-
-/** Deletes every key of this run (KEYS patterns are not prefixed by the client; DEL keys are). */
-async function deleteTestKeys(redis: Redis): Promise<void> {
-  const keys = await redis.keys(`${KEY_PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys.map((key) => key.slice(KEY_PREFIX.length)));
-}
-
-/** A loopback port nothing listens on: a client pointed at it sees Redis down. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 /** A cart response in plain numbers, as a shopper would read it. */
 function plain(cart: Cart | undefined) {
@@ -96,6 +59,7 @@ describe.each(["postgres", "redis"] as const)("cart on %s with the real catalog 
   let database: SqlDatabase;
   /** Set for the Redis runs: the client the cart service's store uses. */
   let redis: Redis | undefined;
+  let testRedis: TestRedis | undefined;
   let now = new Date("2026-01-01T00:00:00Z");
   const clock = () => now;
   let catalog: Client<typeof CatalogService>;
@@ -147,7 +111,8 @@ describe.each(["postgres", "redis"] as const)("cart on %s with the real catalog 
     } while (cursor !== "");
     expect(products.length).toBeGreaterThanOrEqual(20);
 
-    if (storeKind === "redis") redis = await openTestRedis();
+    if (storeKind === "redis") testRedis = await openTestRedis("cart");
+    redis = testRedis?.redis;
     cartService = await createCartService({
       database,
       redis,
@@ -162,7 +127,7 @@ describe.each(["postgres", "redis"] as const)("cart on %s with the real catalog 
   afterAll(async () => {
     await cartService?.stop();
     if (redis !== undefined) {
-      await deleteTestKeys(redis);
+      await testRedis?.deleteKeys();
       await closeRedis(redis);
     }
     await database?.close();

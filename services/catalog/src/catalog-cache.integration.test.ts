@@ -1,59 +1,14 @@
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kysely } from "kysely";
 import { pino } from "pino";
-import {
-  closeRedis,
-  loadConfig,
-  newId,
-  openRedis,
-  waitForRedis,
-  type Redis,
-  type SoukError,
-  type SqlDatabase,
-} from "@souk/platform";
-import { openTestDatabase, testLogger } from "@souk/platform/testing";
+import { closeRedis, loadConfig, newId, openRedis, type Redis, type SoukError, type SqlDatabase } from "@souk/platform";
+import { closedPort, openTestDatabase, openTestRedis, testLogger, type TestRedis } from "@souk/platform/testing";
 import type { ProductCache } from "./domain/product-cache.ts";
 import type { Product } from "./domain/product.ts";
 import { CATALOG_SCHEMA, CatalogConfig, createCatalogService, type CatalogServiceModule } from "./index.ts";
 import type { CatalogDatabase } from "./store/catalog.store.ts";
 import { createMemoryProductCache } from "./store/product.memory-cache.ts";
 import { createRedisProductCache, PRODUCT_CACHE_KEY_PREFIX } from "./store/product.redis-cache.ts";
-
-/** The Redis these tests run against (`npm run services` starts one there). */
-const REDIS_URL = process.env["REDIS_URL"] ?? "redis://127.0.0.1:56379";
-/** Every key this run writes starts with this prefix (the client adds it), so runs never meet. */
-const KEY_PREFIX = `souk-test:catalog:${newId()}:`;
-
-/** A client for this run's keys; fails the suite, naming the server, when no Redis answers. */
-async function openTestRedis(): Promise<Redis> {
-  const redis = openRedis(REDIS_URL, testLogger(), { keyPrefix: KEY_PREFIX });
-  try {
-    await waitForRedis(redis, 3_000);
-  } catch (error) {
-    await closeRedis(redis);
-    throw new Error(`the catalog cache tests need Redis at ${REDIS_URL}: run \`npm run services\` or set REDIS_URL`, {
-      cause: error,
-    });
-  }
-  return redis;
-}
-
-/** Deletes every key of this run (KEYS patterns are not prefixed by the client; DEL keys are). */
-async function deleteTestKeys(redis: Redis): Promise<void> {
-  const keys = await redis.keys(`${KEY_PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys.map((key) => key.slice(KEY_PREFIX.length)));
-}
-
-/** A loopback port nothing listens on: a client pointed at it sees Redis down. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 async function rejection(call: Promise<unknown>): Promise<SoukError> {
   return call.then(
@@ -66,6 +21,7 @@ describe.each(["redis", "memory"] as const)("catalog's product cache in %s", (ca
   let database: SqlDatabase;
   let db: Kysely<CatalogDatabase>;
   let redis: Redis | undefined;
+  let testRedis: TestRedis | undefined;
   let catalog: CatalogServiceModule;
   let products: Product[];
   let now = new Date("2026-01-01T00:00:00Z");
@@ -74,7 +30,8 @@ describe.each(["redis", "memory"] as const)("catalog's product cache in %s", (ca
 
   beforeAll(async () => {
     database = await openTestDatabase();
-    if (cacheKind === "redis") redis = await openTestRedis();
+    if (cacheKind === "redis") testRedis = await openTestRedis("catalog cache");
+    redis = testRedis?.redis;
     catalog = await createCatalogService({ database, config, logger: testLogger(), clock, redis });
     await catalog.useCases.seedProducts(0);
     db = database.forSchema<CatalogDatabase>(CATALOG_SCHEMA);
@@ -82,7 +39,7 @@ describe.each(["redis", "memory"] as const)("catalog's product cache in %s", (ca
   });
   afterAll(async () => {
     if (redis !== undefined) {
-      await deleteTestKeys(redis);
+      await testRedis?.deleteKeys();
       await closeRedis(redis);
     }
     await database?.close();

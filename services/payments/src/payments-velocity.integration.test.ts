@@ -1,56 +1,12 @@
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kysely } from "kysely";
-import {
-  closeRedis,
-  fromConnectError,
-  newId,
-  openRedis,
-  waitForRedis,
-  type Redis,
-  type SqlDatabase,
-} from "@souk/platform";
-import { openTestDatabase, testLogger } from "@souk/platform/testing";
+import { closeRedis, fromConnectError, openRedis, type Redis, type SqlDatabase } from "@souk/platform";
+import { closedPort, openTestDatabase, openTestRedis, testLogger, type TestRedis } from "@souk/platform/testing";
 import type { VelocityCounter } from "./domain/fraud.ts";
 import { createPaymentsService, PAYMENTS_SCHEMA } from "./index.ts";
 import { createPostgresVelocityCounter } from "./store/fraud.store.ts";
 import type { PaymentsDatabase } from "./store/payments.tables.ts";
 import { createRedisVelocityCounter } from "./store/velocity.redis-store.ts";
-
-/** The Redis these tests run against (`npm run services` starts one there). */
-const REDIS_URL = process.env["REDIS_URL"] ?? "redis://127.0.0.1:56379";
-/** Every key this run writes starts with this prefix (the client adds it), so runs never meet. */
-const KEY_PREFIX = `souk-test:payments:${newId()}:`;
-
-/** A client for this run's keys; fails the suite, naming the server, when no Redis answers. */
-async function openTestRedis(): Promise<Redis> {
-  const redis = openRedis(REDIS_URL, testLogger(), { keyPrefix: KEY_PREFIX });
-  try {
-    await waitForRedis(redis, 3_000);
-  } catch (error) {
-    await closeRedis(redis);
-    throw new Error(`the velocity tests need Redis at ${REDIS_URL}: run \`npm run services\` or set REDIS_URL`, {
-      cause: error,
-    });
-  }
-  return redis;
-}
-
-/** Deletes every key of this run (KEYS patterns are not prefixed by the client; DEL keys are). */
-async function deleteTestKeys(redis: Redis): Promise<void> {
-  const keys = await redis.keys(`${KEY_PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys.map((key) => key.slice(KEY_PREFIX.length)));
-}
-
-/** A loopback port nothing listens on: a client pointed at it sees Redis down. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 const WINDOW_MS = 60_000;
 const config = {
@@ -65,6 +21,7 @@ describe("fraud velocity counters", () => {
   let database: SqlDatabase;
   let db: Kysely<PaymentsDatabase>;
   let redis: Redis;
+  let testRedis: TestRedis | undefined;
   let now = new Date("2026-01-01T00:00:00Z");
   const clock = () => now;
   let seq = 0;
@@ -74,11 +31,12 @@ describe("fraud velocity counters", () => {
     database = await openTestDatabase();
     await createPaymentsService({ database, config, logger: testLogger(), clock }); // migrates
     db = database.forSchema<PaymentsDatabase>(PAYMENTS_SCHEMA);
-    redis = await openTestRedis();
+    testRedis = await openTestRedis("velocity");
+    redis = testRedis.redis;
   });
   afterAll(async () => {
     if (redis !== undefined) {
-      await deleteTestKeys(redis);
+      await testRedis?.deleteKeys();
       await closeRedis(redis);
     }
     await database?.close();
