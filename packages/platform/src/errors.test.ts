@@ -51,3 +51,20 @@ describe("database data exceptions", () => {
     expect(souk.message).not.toContain("0x00");
   });
 });
+
+describe("database outages", () => {
+  it("are unavailable (503, retried by sagas), not internal errors", () => {
+    const outages = [
+      Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" }),
+      Object.assign(new Error("the database system is starting up"), { code: "57P03" }),
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:55432"), { code: "ECONNREFUSED" }),
+      new Error("Connection terminated unexpectedly"),
+    ];
+    for (const outage of outages) {
+      expect(fromConnectError(toConnectError(outage))).toMatchObject({
+        kind: "unavailable",
+        code: "DATABASE_UNAVAILABLE",
+      });
+    }
+  });
+});

@@ -130,12 +130,29 @@ export function toConnectError(error: unknown): ConnectError {
     if (error.fields.length > 0) metadata.set(FIELDS_HEADER, JSON.stringify(error.fields));
     return new ConnectError(error.message, grpcCodeOf(error.kind), metadata, undefined, error);
   }
+  if (isDatabaseUnreachable(error)) {
+    return toConnectError(unavailable("DATABASE_UNAVAILABLE", "the database is unavailable; retry later", error));
+  }
   if (isPostgresDataException(error)) {
     return toConnectError(
       new SoukError("invalid_argument", "INVALID_VALUE", "a value is not valid text or number", { cause: error }),
     );
   }
   return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+}
+
+/**
+ * True when the database could not be reached or dropped the connection: SQLSTATE class 08
+ * (connection exception), 57P01–57P03 (administrator/crash shutdown, cannot connect now), a
+ * refused or reset socket, or node-postgres's "Connection terminated" (which carries no code).
+ * A restart of PostgreSQL is an outage to retry through, not a server bug.
+ */
+function isDatabaseUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code))) return true;
+  if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EPIPE" || code === "ETIMEDOUT") return true;
+  const message = error instanceof Error ? error.message : "";
+  return /Connection terminated|is not queryable|timeout exceeded when trying to connect/.test(message);
 }
 
 /**

@@ -1,5 +1,6 @@
 // `npm run services [start|stop|status]`: the backing services of the local distributed
 // topology — PostgreSQL (a database per service), Redis, NGINX — on loopback, idempotently.
+import { reserveLocalPorts, souksFixedPorts } from "./reserved-ports.ts";
 import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -196,6 +197,15 @@ async function start(ctx: BackingContext, runtime: Runtime, services: readonly B
         throw new ServicesError("install", `apt-get ran, but ${still.join(", ")} still lacks its programs`, aptLog);
       }
     }
+    ctx.log(
+      await reserveLocalPorts(
+        souksFixedPorts({
+          pg: ctx.config.SOUK_PG_PORT,
+          redis: ctx.config.SOUK_REDIS_PORT,
+          nginx: ctx.config.SOUK_NGINX_PORT,
+        }),
+      ),
+    );
     for (const service of services) outcomes.set(service.name, await service.start());
   });
   ctx.log(`services: ready in ${formatDuration(performance.now() - started)}`);

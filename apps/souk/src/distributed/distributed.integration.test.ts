@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { InventoryService } from "@souk/contracts/inventory";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,6 +36,42 @@ async function requirePostgres(): Promise<void> {
         `(or set SOUK_TEST_POSTGRES_URL): ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+// ---- a stock gRPC client: grpc-js + proto-loader reading proto/, as any other client would ----
+
+const definitions = protoLoader.loadSync(
+  [
+    "souk/identity/v1/identity.proto",
+    "souk/catalog/v1/catalog.proto",
+    "souk/cart/v1/cart.proto",
+    "souk/inventory/v1/inventory.proto",
+    "souk/payments/v1/payments.proto",
+    "souk/orders/v1/orders.proto",
+    "grpc/health/v1/health.proto",
+  ],
+  { includeDirs: [`${REPO_ROOT}proto`], longs: String, enums: String, defaults: true },
+);
+
+type Json = Record<string, unknown>;
+
+/** One unary call through grpc-js over plaintext HTTP/2, with a 5 s deadline. */
+function grpcJsCall(address: string, service: string, method: string, request: Json): Promise<Json> {
+  const definition = (definitions[service] as grpc.ServiceDefinition | undefined)?.[method] as
+    grpc.MethodDefinition<Json, Json> | undefined;
+  if (definition === undefined) throw new Error(`no ${service}/${method} in proto/`);
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  return new Promise<Json>((resolve, reject) => {
+    client.makeUnaryRequest(
+      definition.path,
+      definition.requestSerialize,
+      definition.responseDeserialize,
+      request,
+      new grpc.Metadata(),
+      { deadline: Date.now() + 5_000 },
+      (error, response) => (error !== null ? reject(error) : resolve(response ?? {})),
+    );
+  }).finally(() => client.close());
 }
 
 async function json<T>(response: Response): Promise<T> {
@@ -83,6 +121,70 @@ describe("the distributed topology: one process per service over gRPC, real Post
       const health = grpcClient(Health, { baseUrl: service.url });
       expect(await health.check({ service: "" }), name).toMatchObject({ status: ServingStatus.SERVING });
     }
+  });
+
+  it("answers a stock @grpc/grpc-js client on every service, health check included", async () => {
+    const userId = randomUUID();
+    const calls: [ServiceName, string, string, Json, (response: Json) => void][] = [
+      [
+        "identity",
+        "souk.identity.v1.TokensService",
+        "GetJwks",
+        {},
+        (r) => expect(String(r["jwksJson"])).toContain('"keys"'),
+      ],
+      [
+        "catalog",
+        "souk.catalog.v1.CatalogService",
+        "ListCategories",
+        {},
+        (r) => expect(r["categories"]).not.toHaveLength(0),
+      ],
+      [
+        "cart",
+        "souk.cart.v1.CartService",
+        "GetCart",
+        { userId },
+        (r) => expect(r["cart"]).toMatchObject({ lines: [] }),
+      ],
+      [
+        "inventory",
+        "souk.inventory.v1.InventoryService",
+        "GetAvailability",
+        { skus: ["NO-SUCH-SKU"] },
+        (r) => expect(r["levels"]).toEqual([]),
+      ],
+      [
+        "payments",
+        "souk.payments.v1.PaymentsService",
+        "CreatePaymentMethod",
+        { userId, card: { number: "4242424242424242", expMonth: 12, expYear: 2035, cvc: "123" } },
+        (r) => expect(r["paymentMethod"]).toMatchObject({ brand: "visa", last4: "4242" }),
+      ],
+      ["orders", "souk.orders.v1.OrdersService", "ListOrders", { userId }, (r) => expect(r["orders"]).toEqual([])],
+    ];
+    for (const [name, service, method, request, check] of calls) {
+      const address = new URL(running.get(name)!.url).host;
+      check(await grpcJsCall(address, service, method, request));
+      expect(await grpcJsCall(address, "grpc.health.v1.Health", "Check", { service: "" }), name).toMatchObject({
+        status: "SERVING",
+      });
+      expect(await grpcJsCall(address, "grpc.health.v1.Health", "Check", { service }), name).toMatchObject({
+        status: "SERVING",
+      });
+    }
+    // A SoukError reaches a stock client as its gRPC status, with the stable code in the metadata.
+    const error = await grpcJsCall(
+      new URL(running.get("orders")!.url).host,
+      "souk.orders.v1.OrdersService",
+      "GetOrder",
+      {
+        userId,
+        orderId: randomUUID(),
+      },
+    ).catch((e: unknown) => e as grpc.ServiceError);
+    expect(error).toMatchObject({ code: grpc.status.NOT_FOUND });
+    expect((error as grpc.ServiceError).metadata.get("souk-error-code")).toEqual(["ORDERS_NOT_FOUND"]);
   });
 
   it("serves a whole shopping journey through the gateway: register, browse, cart, checkout", async () => {
