@@ -3,13 +3,14 @@
 // `npm run down`. Needs the backing services (`clusterUp` starts them when they are down); fails,
 // never skips, when the cluster cannot come up.
 import { readFile } from "node:fs/promises";
-import { Agent, request } from "node:https";
+import { request } from "node:https";
 import { connect } from "node:tls";
 import { setTimeout as delay } from "node:timers/promises";
 import { grpcClient, grpcUpstream, Health, ServingStatus } from "@souk/platform/grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clusterDown, clusterUp, type ClusterUpResult } from "../../../apps/souk/src/cluster/cluster.command.ts";
-import type { Api, ApiResponse, RequestOptions } from "../support/http.ts";
+import { httpsApi } from "./cluster.client.ts";
+import type { Api } from "../support/http.ts";
 import { addToCart, placeOrder } from "../support/orders.ts";
 import type { Page, Product } from "../support/types.ts";
 import { registerAndLogin } from "../support/users.ts";
@@ -17,53 +18,6 @@ import { registerAndLogin } from "../support/users.ts";
 const EDGE = "https://127.0.0.1:8443";
 const GATEWAY_REPLICAS = ["127.0.0.1:8081", "127.0.0.1:8082"];
 const ORDERS_REPLICAS = ["127.0.0.1:50056", "127.0.0.1:50066"];
-
-/** The e2e `Api` over node:https, trusting only `ca` (Node's fetch takes no CA without the undici package). */
-function httpsApi(baseUrl: string, ca: string): Api & { close(): void } {
-  const agent = new Agent({ ca, keepAlive: true });
-  const send = <T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token !== undefined) headers["authorization"] = `Bearer ${options.token}`;
-    let body = options.body;
-    if (options.json !== undefined) {
-      headers["content-type"] ??= "application/json";
-      body = JSON.stringify(options.json);
-    }
-    return new Promise((resolve, reject) => {
-      const req = request(`${baseUrl}${path}`, { method, headers, agent, timeout: 30_000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", reject);
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          const answered = new Headers();
-          for (const [name, value] of Object.entries(res.headers)) {
-            if (value !== undefined) answered.set(name, Array.isArray(value) ? value.join(", ") : value);
-          }
-          const isJson = /^application\/(problem\+)?json/.test(answered.get("content-type") ?? "");
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: answered,
-            text,
-            body: (isJson ? JSON.parse(text) : undefined) as T,
-          });
-        });
-      });
-      req.on("timeout", () => req.destroy(new Error(`${method} ${path}: no answer within 30 s`)));
-      req.on("error", reject);
-      req.end(body);
-    });
-  };
-  return {
-    baseUrl,
-    request: send,
-    get: (path, options) => send("GET", path, options),
-    post: (path, json, options) => send("POST", path, { ...options, json }),
-    put: (path, json, options) => send("PUT", path, { ...options, json }),
-    delete: (path, options) => send("DELETE", path, options),
-    close: () => agent.destroy(),
-  };
-}
 
 /** The protocol NGINX's edge agrees to by ALPN, with the CA trusted and the certificate checked. */
 function negotiatedProtocol(ca: string): Promise<string | false | null> {
