@@ -1,7 +1,6 @@
-import { notFound, unavailable, type Clock, type IdGenerator } from "@souk/platform";
-import { paymentPosting } from "../domain/ledger.ts";
-import { authorizationIdOf, decideCapture, type Payment, type PaymentStore } from "../domain/payment.ts";
-import type { PaymentProvider } from "../domain/payment-provider.ts";
+import { notFound } from "@souk/platform";
+import { authorizationIdOf, decideCapture, type Payment } from "../domain/payment.ts";
+import { movePayment, type MovePaymentDeps } from "./move-payment.ts";
 
 /**
  * Captures the authorized payment of `orderId` in full: the provider first (idempotency key
@@ -12,24 +11,15 @@ import type { PaymentProvider } from "../domain/payment-provider.ts";
  * @throws SoukError not_found PAYMENTS_NOT_FOUND; failed_precondition PAYMENTS_NOT_CAPTURABLE
  *   unless AUTHORIZED or CAPTURED; unavailable PAYMENTS_PROVIDER_UNAVAILABLE.
  */
-export function capturePayment(
-  deps: { payments: PaymentStore; provider: PaymentProvider; clock: Clock; newId: IdGenerator },
-  settle: (orderId: string) => Promise<Payment | undefined>,
-) {
+export function capturePayment(deps: MovePaymentDeps, settle: (orderId: string) => Promise<Payment | undefined>) {
   return async (orderId: string): Promise<Payment> => {
-    for (;;) {
-      const payment = await settle(orderId);
-      if (payment === undefined) throw notFound("PAYMENTS_NOT_FOUND", `order ${orderId} has no payment`);
-      if (decideCapture(payment) === "noop") return payment;
-      await deps.provider
-        .capture(authorizationIdOf(payment), payment.amount, `${payment.id}:capture`)
-        .catch((error: unknown) => {
-          throw unavailable("PAYMENTS_PROVIDER_UNAVAILABLE", "the payment provider is unavailable", error);
-        });
-      const posting = paymentPosting("capture", payment.id, payment.amount, deps.newId(), deps.clock());
-      const captured = await deps.payments.transition(payment.id, { from: "AUTHORIZED", to: "CAPTURED" }, posting);
-      // Lost the compare-and-set: decide again on the state the winner left.
-      if (captured !== undefined) return captured;
-    }
+    const captured = await movePayment(deps, settle, orderId, {
+      decide: decideCapture,
+      callProvider: (payment, key) => deps.provider.capture(authorizationIdOf(payment), payment.amount, key),
+      kind: "capture",
+      move: { from: "AUTHORIZED", to: "CAPTURED" },
+    });
+    if (captured === undefined) throw notFound("PAYMENTS_NOT_FOUND", `order ${orderId} has no payment`);
+    return captured;
   };
 }

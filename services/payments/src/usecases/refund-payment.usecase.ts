@@ -1,7 +1,6 @@
-import { notFound, unavailable, type Clock, type IdGenerator } from "@souk/platform";
-import { paymentPosting } from "../domain/ledger.ts";
-import { authorizationIdOf, decideRefund, type Payment, type PaymentStore } from "../domain/payment.ts";
-import type { PaymentProvider } from "../domain/payment-provider.ts";
+import { notFound } from "@souk/platform";
+import { authorizationIdOf, decideRefund, type Payment } from "../domain/payment.ts";
+import { movePayment, type MovePaymentDeps } from "./move-payment.ts";
 
 /**
  * Refunds the captured payment of `orderId` in full: the provider first (idempotency key
@@ -12,23 +11,15 @@ import type { PaymentProvider } from "../domain/payment-provider.ts";
  * @throws SoukError not_found PAYMENTS_NOT_FOUND; failed_precondition PAYMENTS_NOT_REFUNDABLE
  *   unless CAPTURED or REFUNDED; unavailable PAYMENTS_PROVIDER_UNAVAILABLE.
  */
-export function refundPayment(
-  deps: { payments: PaymentStore; provider: PaymentProvider; clock: Clock; newId: IdGenerator },
-  settle: (orderId: string) => Promise<Payment | undefined>,
-) {
+export function refundPayment(deps: MovePaymentDeps, settle: (orderId: string) => Promise<Payment | undefined>) {
   return async (orderId: string): Promise<Payment> => {
-    for (;;) {
-      const payment = await settle(orderId);
-      if (payment === undefined) throw notFound("PAYMENTS_NOT_FOUND", `order ${orderId} has no payment`);
-      if (decideRefund(payment) === "noop") return payment;
-      await deps.provider
-        .refund(authorizationIdOf(payment), payment.amount, `${payment.id}:refund`)
-        .catch((error: unknown) => {
-          throw unavailable("PAYMENTS_PROVIDER_UNAVAILABLE", "the payment provider is unavailable", error);
-        });
-      const posting = paymentPosting("refund", payment.id, payment.amount, deps.newId(), deps.clock());
-      const refunded = await deps.payments.transition(payment.id, { from: "CAPTURED", to: "REFUNDED" }, posting);
-      if (refunded !== undefined) return refunded;
-    }
+    const refunded = await movePayment(deps, settle, orderId, {
+      decide: decideRefund,
+      callProvider: (payment, key) => deps.provider.refund(authorizationIdOf(payment), payment.amount, key),
+      kind: "refund",
+      move: { from: "CAPTURED", to: "REFUNDED" },
+    });
+    if (refunded === undefined) throw notFound("PAYMENTS_NOT_FOUND", `order ${orderId} has no payment`);
+    return refunded;
   };
 }

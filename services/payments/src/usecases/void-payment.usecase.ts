@@ -1,7 +1,5 @@
-import { unavailable, type Clock, type IdGenerator } from "@souk/platform";
-import { paymentPosting } from "../domain/ledger.ts";
-import { authorizationIdOf, decideVoid, type Payment, type PaymentStore } from "../domain/payment.ts";
-import type { PaymentProvider } from "../domain/payment-provider.ts";
+import { authorizationIdOf, decideVoid, type Payment } from "../domain/payment.ts";
+import { movePayment, type MovePaymentDeps } from "./move-payment.ts";
 
 /**
  * Cancels the authorization of `orderId` (saga compensation): the provider first
@@ -13,20 +11,13 @@ import type { PaymentProvider } from "../domain/payment-provider.ts";
  * @throws SoukError failed_precondition PAYMENTS_NOT_VOIDABLE once CAPTURED or REFUNDED
  *   (that takes a refund); unavailable PAYMENTS_PROVIDER_UNAVAILABLE.
  */
-export function voidPayment(
-  deps: { payments: PaymentStore; provider: PaymentProvider; clock: Clock; newId: IdGenerator },
-  settle: (orderId: string) => Promise<Payment | undefined>,
-) {
+export function voidPayment(deps: MovePaymentDeps, settle: (orderId: string) => Promise<Payment | undefined>) {
   return async (orderId: string): Promise<void> => {
-    for (;;) {
-      const payment = await settle(orderId);
-      if (payment === undefined || decideVoid(payment) === "noop") return;
-      await deps.provider.void(authorizationIdOf(payment), `${payment.id}:void`).catch((error: unknown) => {
-        throw unavailable("PAYMENTS_PROVIDER_UNAVAILABLE", "the payment provider is unavailable", error);
-      });
-      const posting = paymentPosting("void", payment.id, payment.amount, deps.newId(), deps.clock());
-      const voided = await deps.payments.transition(payment.id, { from: "AUTHORIZED", to: "VOIDED" }, posting);
-      if (voided !== undefined) return;
-    }
+    await movePayment(deps, settle, orderId, {
+      decide: decideVoid,
+      callProvider: (payment, key) => deps.provider.void(authorizationIdOf(payment), key),
+      kind: "void",
+      move: { from: "AUTHORIZED", to: "VOIDED" },
+    });
   };
 }
