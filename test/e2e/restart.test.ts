@@ -125,24 +125,27 @@ describe("a crash in the middle of a checkout saga", () => {
       ).status,
     ).toBe(200);
 
-    const placed = await api(
-      "/v1/checkout",
-      {
-        method: "POST",
-        headers: { "idempotency-key": "crash-test-1" },
-        body: JSON.stringify({
-          payment: { card: { number: "4242424242424242", expMonth: 12, expYear: 2035, cvc: "123" } },
-          shippingAddress: {
-            name: "Crash",
-            line1: "1 Main St",
-            city: "Springfield",
-            postalCode: "12345",
-            country: "US",
-          },
-        }),
-      },
-      accessToken,
-    );
+    // One checkout request, sent once before the crash and replayed (same key, same body) after.
+    const checkout = () =>
+      api(
+        "/v1/checkout",
+        {
+          method: "POST",
+          headers: { "idempotency-key": "crash-test-1" },
+          body: JSON.stringify({
+            payment: { card: { number: "4242424242424242", expMonth: 12, expYear: 2035, cvc: "123" } },
+            shippingAddress: {
+              name: "Crash",
+              line1: "1 Main St",
+              city: "Springfield",
+              postalCode: "12345",
+              country: "US",
+            },
+          }),
+        },
+        accessToken,
+      );
+    const placed = await checkout();
     expect(placed.status).toBe(202);
     const { order } = await json<OrderBody>(placed);
     expect(order.status).toBe("PENDING");
@@ -169,24 +172,7 @@ describe("a crash in the middle of a checkout saga", () => {
     expect(after.available).toBe(product.available - 2);
 
     // Replaying the request returns the same order; nothing is charged twice.
-    const replay = await api(
-      "/v1/checkout",
-      {
-        method: "POST",
-        headers: { "idempotency-key": "crash-test-1" },
-        body: JSON.stringify({
-          payment: { card: { number: "4242424242424242", expMonth: 12, expYear: 2035, cvc: "123" } },
-          shippingAddress: {
-            name: "Crash",
-            line1: "1 Main St",
-            city: "Springfield",
-            postalCode: "12345",
-            country: "US",
-          },
-        }),
-      },
-      accessToken,
-    );
+    const replay = await checkout();
     expect((await json<OrderBody>(replay)).order).toMatchObject({ id: order.id, status: "CONFIRMED" });
 
     // Graceful shutdown: SIGTERM drains and exits 0, and the data survives for a third start.
