@@ -1,3 +1,4 @@
+import { currentTraceCarrier, SpanKind, withSpan } from "./tracing.ts";
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -168,6 +169,18 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   app.addHook("onRequest", async (request, reply) => {
     void reply.header("x-request-id", request.id);
+  });
+  // Every handler runs inside a server span, child of the caller's W3C `traceparent` when given;
+  // the response names the trace (`traceparent`), so a client can follow its request downstream.
+  app.addHook("onRoute", (route) => {
+    const handler = route.handler;
+    route.handler = function traced(this: unknown, request, reply) {
+      return withSpan(`${request.method} ${route.url}`, SpanKind.SERVER, request.headers, () => {
+        const carrier = currentTraceCarrier();
+        if (carrier.traceparent !== undefined) void reply.header("traceparent", carrier.traceparent);
+        return handler.call(this as never, request, reply);
+      });
+    };
   });
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";

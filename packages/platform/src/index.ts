@@ -9,3 +9,4 @@ export * from "./log.ts";
 export * from "./metrics.ts";
 export * from "./money.ts";
 export * from "./redis.ts";
+export * from "./tracing.ts";

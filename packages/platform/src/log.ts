@@ -1,3 +1,4 @@
+import { trace } from "@opentelemetry/api";
 import { pino, type Logger } from "pino";
 
 export type { Logger } from "pino";
@@ -12,6 +13,13 @@ export function createLogger(options: { level: string; name?: string }): Logger 
     level: options.level,
     name: options.name ?? "souk",
     base: { pid: process.pid },
+    // Log lines written inside a span carry its ids (OpenTelemetry log correlation).
+    mixin() {
+      const span = trace.getActiveSpan();
+      if (span === undefined) return {};
+      const { traceId, spanId } = span.spanContext();
+      return { trace_id: traceId, span_id: spanId };
+    },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
       paths: [

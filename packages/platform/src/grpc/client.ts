@@ -1,5 +1,14 @@
+import { currentTraceCarrier } from "../tracing.ts";
 import type { DescMessage, DescService, MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, type CallOptions, type Client, type Transport } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  type Interceptor,
+  type CallOptions,
+  type Client,
+  type Transport,
+} from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import {
   BrokenCircuitError,
@@ -12,6 +21,14 @@ import {
   type CircuitBreakerPolicy,
   type RetryPolicy,
 } from "cockatiel";
+
+/** Sends the active W3C trace context (`traceparent`, `tracestate`) as gRPC metadata. */
+const propagateTrace: Interceptor = (next) => async (request) => {
+  const carrier = currentTraceCarrier();
+  if (carrier.traceparent !== undefined) request.header.set("traceparent", carrier.traceparent);
+  if (carrier.tracestate !== undefined) request.header.set("tracestate", carrier.tracestate);
+  return next(request);
+};
 
 /** Options of `grpcUpstream`. */
 export interface GrpcUpstreamOptions {
@@ -46,7 +63,7 @@ export function grpcUpstream(baseUrl: string, options: GrpcUpstreamOptions = {})
     pingTimeoutMs: 10_000,
     idleConnectionTimeoutMs: 5 * 60_000,
   });
-  const transport = createGrpcTransport({ baseUrl, sessionManager });
+  const transport = createGrpcTransport({ baseUrl, sessionManager, interceptors: [propagateTrace] });
   const breaker = circuitBreaker(handleWhen(isUpstreamFailure), {
     halfOpenAfter: options.halfOpenAfterMs ?? 1_000,
     breaker: new ConsecutiveBreaker(options.failuresToOpen ?? 5),

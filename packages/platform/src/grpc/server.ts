@@ -1,3 +1,4 @@
+import { SpanKind, withSpan } from "../tracing.ts";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
@@ -65,7 +66,17 @@ const ABORT_GRACE_MS = 250;
  * side); anything else becomes INTERNAL without its message, and is logged here.
  */
 function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
-  return (next) => async (request) => {
+  return (next) => (request) =>
+    withSpan(
+      `${request.service.typeName}/${request.method.name}`,
+      SpanKind.SERVER,
+      {
+        traceparent: request.header.get("traceparent") ?? undefined,
+        tracestate: request.header.get("tracestate") ?? undefined,
+      },
+      () => observed(next, request),
+    );
+  async function observed(next: Parameters<Interceptor>[0], request: Parameters<Parameters<Interceptor>[0]>[0]) {
     const started = performance.now();
     const labels = { service: request.service.typeName, method: request.method.name };
     const record = (code: string): void => {
@@ -101,7 +112,7 @@ function observeCalls(logger: Logger, metrics: Metrics): Interceptor {
     } catch (error) {
       throw fail(error);
     }
-  };
+  }
 }
 
 /**

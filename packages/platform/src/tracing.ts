@@ -1,0 +1,113 @@
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type TextMapGetter,
+} from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { BatchSpanProcessor, ParentBasedSampler, AlwaysOnSampler, TracerProvider } from "@opentelemetry/sdk-trace";
+
+export { SpanKind } from "@opentelemetry/api";
+
+/** W3C Trace Context carrier (https://www.w3.org/TR/trace-context/): the two headers that travel. */
+export interface TraceCarrier {
+  traceparent?: string;
+  tracestate?: string;
+}
+
+let provider: TracerProvider | undefined;
+
+/** Options of `initTracing`. */
+export interface TracingOptions {
+  /** `service.name` of exported spans, e.g. `orders`. */
+  readonly serviceName: string;
+  /**
+   * OTLP/HTTP traces endpoint, e.g. `http://127.0.0.1:4318/v1/traces` (Jaeger accepts it).
+   * Unset: spans are created and propagated (trace ids in logs, headers and events) but not exported.
+   */
+  readonly otlpEndpoint?: string | undefined;
+}
+
+/**
+ * Registers OpenTelemetry for this process, once (later calls are no-ops): an
+ * AsyncLocalStorage context manager (the active span follows async calls), the W3C Trace
+ * Context propagator (`traceparent`/`tracestate`), and a tracer provider sampling parent-based,
+ * always on, exporting through OTLP/HTTP in batches when `otlpEndpoint` is set.
+ */
+export function initTracing(options: TracingOptions): void {
+  if (provider !== undefined) return;
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  provider = new TracerProvider({
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+    spanProcessors:
+      options.otlpEndpoint === undefined || options.otlpEndpoint === ""
+        ? []
+        : [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.otlpEndpoint }) })],
+  });
+  trace.setGlobalTracerProvider(provider);
+}
+
+/** Flushes and stops span export (graceful shutdown). Safe when tracing was never initialised. */
+export async function shutdownTracing(): Promise<void> {
+  await provider?.forceFlush();
+}
+
+const tracer = () => trace.getTracer("souk");
+
+const headerGetter: TextMapGetter<Record<string, unknown>> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => {
+    const value = carrier[key] ?? carrier[key.toLowerCase()];
+    if (typeof value === "string") return value;
+    if (Array.isArray(value) && typeof value[0] === "string") return value[0];
+    return undefined;
+  },
+};
+
+/** The active trace context as W3C headers (empty when there is none): what an outgoing call or event carries. */
+export function currentTraceCarrier(active: Context = context.active()): TraceCarrier {
+  const carrier: TraceCarrier = {};
+  propagation.inject(active, carrier);
+  return carrier;
+}
+
+/** The trace id (32 hex digits) of the active span, or undefined. */
+export function currentTraceId(): string | undefined {
+  const span = trace.getActiveSpan();
+  return span?.spanContext().traceId;
+}
+
+/**
+ * Runs `fn` inside a new span named `name`, child of the context carried by `carrier`
+ * (incoming HTTP headers, gRPC metadata, CloudEvents extension attributes) — or of the active
+ * context when the carrier has none. The span ends when `fn` settles; a thrown error is recorded
+ * on it and rethrown.
+ */
+export async function withSpan<T>(
+  name: string,
+  kind: SpanKind,
+  carrier: Record<string, unknown> | undefined,
+  fn: (span: Span) => Promise<T> | T,
+): Promise<T> {
+  const parent =
+    carrier !== undefined && headerGetter.get(carrier, "traceparent") !== undefined
+      ? propagation.extract(context.active(), carrier, headerGetter)
+      : context.active();
+  const span = tracer().startSpan(name, { kind }, parent);
+  try {
+    return await context.with(trace.setSpan(parent, span), () => fn(span));
+  } catch (error) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
