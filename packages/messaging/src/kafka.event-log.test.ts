@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fromBinary } from "@bufbuild/protobuf";
+import { Admin, Consumer, Producer, stringDeserializers, type MessagesStream } from "@platformatic/kafka";
+import { OrderPlacedSchema } from "@souk/contracts/events/orders";
+import { newId } from "@souk/platform";
+import { closedPort, testLogger } from "@souk/platform/testing";
+import { EVENTS, newEvent } from "./catalog.ts";
+import { decodeDeadLetterRecord } from "./cloudevents-kafka.ts";
+import { describeEventLogContract, type RawRecord } from "./event-log.contract.ts";
+import { deadLetterTopic, partitionForSubject, type DeadLetteredEvent } from "./event-log-common.ts";
+import { createKafkaEventLog } from "./kafka-event-log.ts";
+import { findTestKafka, waitFor } from "./testing.ts";
+
+const kafka = await findTestKafka();
+if (!kafka.available) console.warn(`[kafka event log tests] skipped: ${kafka.reason}`);
+const brokers = kafka.brokers;
+const run = newId().replaceAll("-", "").slice(-12);
+
+/** A consumer of `<topic>.dlq` that is not Souk's adapter: the library's raw client, from the beginning. */
+async function deadLetterReader(topic: string) {
+  const consumer = new Consumer({
+    clientId: "contract-dlq-reader",
+    groupId: `contract.${run}.dlq-reader.${newId()}`,
+    bootstrapBrokers: brokers,
+    autocommit: false,
+    maxWaitTime: 200,
+  });
+  const letters: DeadLetteredEvent[] = [];
+  const stream = await consumer.consume({ topics: [deadLetterTopic(topic)], mode: "earliest" });
+  stream.on("data", (message) => letters.push(decodeDeadLetterRecord(message)));
+  stream.on("error", () => undefined);
+  return {
+    letters,
+    async close() {
+      await stream.close();
+      await consumer.close(true);
+    },
+  };
+}
+
+describe.skipIf(!kafka.available)(`kafka event log${kafka.available ? "" : ` (skipped: ${kafka.reason})`}`, () => {
+  describeEventLogContract("kafka", {
+    quietMs: 1_500,
+    deliveryTimeoutMs: 30_000,
+    async open() {
+      const log = createKafkaEventLog({
+        brokers,
+        clientId: "contract-test",
+        logger: testLogger(),
+        sessionTimeoutMs: 10_000,
+        heartbeatIntervalMs: 500,
+      });
+      const readers = new Map<string, Awaited<ReturnType<typeof deadLetterReader>>>();
+      let rawProducer: Producer | undefined;
+      let admin: Admin | undefined;
+      return {
+        log,
+        async readDeadLetters(topic) {
+          let reader = readers.get(topic);
+          if (reader === undefined) {
+            reader = await deadLetterReader(topic);
+            readers.set(topic, reader);
+          }
+          return [...reader.letters];
+        },
+        async writeRaw(topic: string, record: RawRecord) {
+          rawProducer ??= new Producer({ clientId: "contract-raw-producer", bootstrapBrokers: brokers });
+          await rawProducer.send({
+            messages: [
+              {
+                topic,
+                key: Buffer.from(record.key),
+                value: Buffer.from(record.value),
+                headers: new Map(Object.entries(record.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
+                // Where any Java-compatible client puts this key (the library's default hashes otherwise).
+                partition: partitionForSubject(record.key, 6),
+              },
+            ],
+          });
+        },
+        async waitForGroup(group: string, members: number) {
+          admin ??= new Admin({ clientId: "contract-admin", bootstrapBrokers: brokers });
+          const groupAdmin = admin;
+          await waitFor(
+            async () => {
+              const described = (await groupAdmin.describeGroups({ groups: [group] })).get(group);
+              return described?.state === "Stable" && described.members.size === members;
+            },
+            { timeoutMs: 30_000, intervalMs: 100, message: `group ${group} stable with ${members} members` },
+          );
+        },
+        async close() {
+          await Promise.all([...readers.values()].map((r) => r.close()));
+          await rawProducer?.close();
+          await admin?.close();
+          await log.close();
+        },
+      };
+    },
+  });
+
+  describe("kafka wire format", () => {
+    const logger = testLogger();
+    const log = createKafkaEventLog({ brokers, clientId: "wire-test", logger });
+    const topic = `contract.${run}.wire`;
+    let consumer: Consumer<string, Buffer, string, string> | undefined;
+    let stream: MessagesStream<string, Buffer, string, string> | undefined;
+
+    beforeAll(async () => {
+      await log.ensureTopics([{ name: topic, partitions: 3 }]);
+    });
+
+    afterAll(async () => {
+      await stream?.close();
+      await consumer?.close(true);
+      await log.close();
+    });
+
+    it("is readable by a plain Kafka client: CloudEvents headers and a Protobuf payload from @souk/contracts", async () => {
+      const { event } = newEvent(
+        EVENTS.orderPlaced,
+        { orderId: "order-wire", userId: "user-wire", total: { amountMinor: 1_999n, currency: "EUR" } },
+        { source: "/souk/orders", subject: "order-wire", time: new Date("2025-03-01T10:20:30.456Z") },
+      );
+      await log.publish(topic, [{ ...event, traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" }]);
+
+      // No Souk code below: the library's consumer with string headers, the generated schema.
+      consumer = new Consumer({
+        clientId: "plain-client",
+        groupId: `contract.${run}.plain.${newId()}`,
+        bootstrapBrokers: brokers,
+        deserializers: {
+          key: stringDeserializers.key,
+          headerKey: stringDeserializers.headerKey,
+          headerValue: stringDeserializers.headerValue,
+        },
+      });
+      stream = await consumer.consume({ topics: [topic], mode: "earliest" });
+      const iterator = stream[Symbol.asyncIterator]();
+      const next = await iterator.next();
+      if (next.done === true) throw new Error("the stream ended before the first record");
+      const message = next.value;
+      expect(message.key).toBe("order-wire");
+      expect(message.partition).toBe(partitionForSubject("order-wire", 3));
+      expect(Object.fromEntries(message.headers)).toEqual({
+        ce_specversion: "1.0",
+        ce_id: event.id,
+        ce_source: "/souk/orders",
+        ce_type: "souk.order.placed.v1",
+        ce_subject: "order-wire",
+        ce_time: "2025-03-01T10:20:30.456Z",
+        ce_dataschema: "proto:souk.events.v1.OrderPlaced",
+        "content-type": "application/protobuf",
+        traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      });
+      const payload = fromBinary(OrderPlacedSchema, message.value);
+      expect(payload.orderId).toBe("order-wire");
+      expect(payload.userId).toBe("user-wire");
+      expect(payload.total).toMatchObject({ amountMinor: 1_999n, currency: "EUR" });
+    });
+
+    it("throws from publish and subscribe when no broker answers (the outbox retries)", async () => {
+      const port = await closedPort();
+      const down = createKafkaEventLog({
+        brokers: [`127.0.0.1:${port}`],
+        clientId: "down-test",
+        logger,
+        publishRetries: 1,
+      });
+      const started = Date.now();
+      await expect(
+        down.publish(topic, [
+          newEvent(EVENTS.userRegistered, { userId: "u" }, { source: "/t", subject: "u", time: new Date() }).event,
+        ]),
+      ).rejects.toThrow();
+      await expect(down.subscribe({ topics: [topic], group: "down", handle: async () => undefined })).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(20_000);
+      await down.close();
+    });
+  });
+});
