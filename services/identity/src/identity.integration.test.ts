@@ -1,3 +1,4 @@
+import { createInProcessEventLog } from "@souk/messaging";
 import { createHash } from "node:crypto";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet } from "jose";
@@ -53,7 +54,13 @@ describe("identity on PostgreSQL (PGlite)", () => {
 
   beforeAll(async () => {
     database = await openTestDatabase();
-    identity = await createIdentityService({ database, config, logger: testLogger(), clock });
+    identity = await createIdentityService({
+      database,
+      config,
+      logger: testLogger(),
+      clock,
+      eventLog: createInProcessEventLog(),
+    });
     users = inProcessClient(UsersService, identity.users);
     tokens = inProcessClient(TokensService, identity.tokens);
   });
@@ -263,7 +270,13 @@ describe("identity on PostgreSQL (PGlite)", () => {
     it("keeps its signing key across a restart: tokens verify on either instance", async () => {
       await register("restart@example.com", "survive a reboot");
       const before = await identity.useCases.createToken("restart@example.com", "survive a reboot");
-      const restarted = await createIdentityService({ database, config, logger: testLogger(), clock });
+      const restarted = await createIdentityService({
+        database,
+        config,
+        logger: testLogger(),
+        clock,
+        eventLog: createInProcessEventLog(),
+      });
       const restartedTokens = inProcessClient(TokensService, restarted.tokens);
       expect((await restartedTokens.getJwks({})).jwksJson).toBe((await tokens.getJwks({})).jwksJson);
       const options = { algorithms: ["EdDSA"], issuer: "souk", audience: "souk-api", currentDate: now };

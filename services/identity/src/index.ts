@@ -2,6 +2,7 @@ import type { Static } from "typebox";
 import type { Kysely } from "kysely";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { TokensService, UsersService } from "@souk/contracts/identity";
+import { createOutboxRelay, type EventLog } from "@souk/messaging";
 import { every, newId, type Clock, type Logger, type SqlDatabase } from "@souk/platform";
 import { tokensHandlers, usersHandlers } from "./api/identity.grpc.ts";
 import type { IdentityConfig } from "./config.ts";
@@ -36,6 +37,8 @@ export interface IdentityDeps {
   readonly config: Static<typeof IdentityConfig>;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Where identity's events go (topic `souk.users.v1`). */
+  readonly eventLog: EventLog;
 }
 
 /** The use cases, as the transports see them. */
@@ -57,8 +60,9 @@ function createUseCases(
   policy: TokenPolicy,
   clock: Clock,
   logger: Logger,
+  onOutboxWritten: () => void,
 ) {
-  const users = createUserStore(db);
+  const users = createUserStore(db, onOutboxWritten);
   const refreshTokens = createRefreshTokenStore(db);
   const tokenDeps = { users, refreshTokens, signer, policy, clock, newId, newSecret: randomRefreshTokenSecret };
   return {
@@ -90,7 +94,13 @@ export async function createIdentityService(deps: IdentityDeps): Promise<Identit
   };
   const signer = await openAccessTokenSigner(createSigningKeyStore(db), deps.clock());
   const hasher = await createPasswordHasher();
-  const useCases = createUseCases(db, hasher, signer, policy, deps.clock, logger);
+  const relay = createOutboxRelay({
+    db: db as never,
+    name: IDENTITY_SCHEMA,
+    publish: (topic, events) => deps.eventLog.publish(topic, events),
+    logger,
+  });
+  const useCases = createUseCases(db, hasher, signer, policy, deps.clock, logger, () => relay.nudge());
   const sweeper = every(
     REFRESH_TOKEN_PURGE_INTERVAL_MS,
     async () => {
@@ -104,7 +114,13 @@ export async function createIdentityService(deps: IdentityDeps): Promise<Identit
     users: usersHandlers(useCases),
     tokens: tokensHandlers(useCases),
     useCases,
-    start: () => sweeper.start(),
-    stop: () => sweeper.stop(),
+    async start() {
+      await relay.start();
+      await sweeper.start();
+    },
+    async stop() {
+      await sweeper.stop();
+      await relay.stop();
+    },
   };
 }

@@ -4,6 +4,7 @@ import type { CartService } from "@souk/contracts/cart";
 import type { InventoryService } from "@souk/contracts/inventory";
 import { OrdersService } from "@souk/contracts/orders";
 import type { PaymentsService } from "@souk/contracts/payments";
+import { createOutboxRelay, type EventLog } from "@souk/messaging";
 import { createSupervisor, every, newId, type Clock, type Logger, type SqlDatabase } from "@souk/platform";
 import { ordersHandlers } from "./api/orders.grpc.ts";
 import { cartPort } from "./clients/cart.client.ts";
@@ -33,6 +34,8 @@ export interface OrdersDeps {
   readonly cart: Client<typeof CartService>;
   readonly inventory: Client<typeof InventoryService>;
   readonly payments: Client<typeof PaymentsService>;
+  /** Where the outbox relay publishes orders' events (topic `souk.orders.v1`). */
+  readonly eventLog: EventLog;
   /** Source of randomness for backoff jitter (default Math.random). */
   readonly random?: () => number;
 }
@@ -54,7 +57,14 @@ export interface OrdersUseCases {
 export async function createOrdersService(deps: OrdersDeps) {
   await deps.database.migrate(ORDERS_SCHEMA, ordersMigrations);
   const logger = deps.logger.child({ service: "orders" });
-  const store = createOrderStore(deps.database.forSchema<OrdersDatabase>(ORDERS_SCHEMA));
+  const db = deps.database.forSchema<OrdersDatabase>(ORDERS_SCHEMA);
+  const relay = createOutboxRelay({
+    db: db as never,
+    name: ORDERS_SCHEMA,
+    publish: (topic, events) => deps.eventLog.publish(topic, events),
+    logger,
+  });
+  const store = createOrderStore(db, () => relay.nudge());
   const supervisor = createSupervisor(logger);
   const cart = cartPort(deps.cart);
   const payments = paymentsPort(deps.payments);
@@ -119,14 +129,18 @@ export async function createOrdersService(deps: OrdersDeps) {
     service: OrdersService,
     handlers: ordersHandlers(useCases),
     useCases,
+    /** The outbox relay (tests drain it). */
+    relay,
     async start() {
       stopping = false;
+      await relay.start();
       await recovery.start();
     },
     async stop() {
       stopping = true;
       await recovery.stop();
       await supervisor.drain();
+      await relay.stop();
     },
   };
 }

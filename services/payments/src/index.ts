@@ -1,8 +1,10 @@
 import type { Static } from "typebox";
 import type { Kysely } from "kysely";
 import { PaymentsService } from "@souk/contracts/payments";
+import { createOutboxRelay, type EventLog, type Subscription } from "@souk/messaging";
 import { every, newId, type Clock, type Lifecycle, type Logger, type Redis, type SqlDatabase } from "@souk/platform";
 import { paymentsHandlers } from "./api/payments.grpc.ts";
+import { subscribeToCancelledOrders } from "./events/order-cancelled.consumer.ts";
 import type { PaymentsConfig } from "./config.ts";
 import { createCardSimulator } from "./provider/card-simulator.provider.ts";
 import { createBlockedCardStore, createPostgresVelocityCounter } from "./store/fraud.store.ts";
@@ -44,6 +46,8 @@ export interface PaymentsDeps {
   readonly clock: Clock;
   /** A client from `openRedis`; the caller owns it (opens, awaits `waitForRedis`, closes). */
   readonly redis?: Redis;
+  /** Where payments' events go (topic `souk.payments.v1`) and cancelled orders come from. */
+  readonly eventLog: EventLog;
 }
 
 /** The use cases, as the transports (and tests, and chaos checks) see them. */
@@ -55,8 +59,9 @@ function createUseCases(
   config: Static<typeof PaymentsConfig>,
   clock: Clock,
   logger: Logger,
+  onOutboxWritten: () => void,
 ) {
-  const payments = createPaymentStore(db);
+  const payments = createPaymentStore(db, onOutboxWritten);
   const methods = createPaymentMethodStore(db);
   const blockedCards = createBlockedCardStore(db);
   const ledger = createLedgerStore(db);
@@ -108,13 +113,14 @@ function createUseCases(
 export async function createPaymentsService(deps: PaymentsDeps) {
   await deps.database.migrate(PAYMENTS_SCHEMA, paymentsMigrations(PAYMENTS_SCHEMA));
   const logger = deps.logger.child({ service: "payments" });
-  const useCases = createUseCases(
-    deps.database.forSchema<PaymentsDatabase>(PAYMENTS_SCHEMA),
-    deps.redis,
-    deps.config,
-    deps.clock,
+  const db = deps.database.forSchema<PaymentsDatabase>(PAYMENTS_SCHEMA);
+  const relay = createOutboxRelay({
+    db: db as never,
+    name: PAYMENTS_SCHEMA,
+    publish: (topic, events) => deps.eventLog.publish(topic, events),
     logger,
-  );
+  });
+  const useCases = createUseCases(db, deps.redis, deps.config, deps.clock, logger, () => relay.nudge());
   const recovery = every(
     RECOVERY_INTERVAL_MS,
     async () => {
@@ -124,6 +130,23 @@ export async function createPaymentsService(deps: PaymentsDeps) {
     logger,
     "authorization-recovery",
   );
-  const lifecycle: Lifecycle = { start: () => recovery.start(), stop: () => recovery.stop() };
-  return { service: PaymentsService, handlers: paymentsHandlers(useCases), useCases, ...lifecycle };
+  let cancelled: Subscription | undefined;
+  const lifecycle: Lifecycle = {
+    async start() {
+      await relay.start();
+      await recovery.start();
+      cancelled = await subscribeToCancelledOrders({
+        eventLog: deps.eventLog,
+        db,
+        voidPayment: useCases.voidPayment,
+        logger,
+      });
+    },
+    async stop() {
+      await cancelled?.close();
+      await recovery.stop();
+      await relay.stop();
+    },
+  };
+  return { service: PaymentsService, handlers: paymentsHandlers(useCases), useCases, relay, ...lifecycle };
 }

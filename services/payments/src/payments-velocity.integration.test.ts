@@ -1,3 +1,4 @@
+import { createInProcessEventLog } from "@souk/messaging";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kysely } from "kysely";
 import { closeRedis, fromConnectError, openRedis, type Redis, type SqlDatabase } from "@souk/platform";
@@ -29,7 +30,7 @@ describe("fraud velocity counters", () => {
 
   beforeAll(async () => {
     database = await openTestDatabase();
-    await createPaymentsService({ database, config, logger: testLogger(), clock }); // migrates
+    await createPaymentsService({ database, config, logger: testLogger(), clock, eventLog: createInProcessEventLog() }); // migrates
     db = database.forSchema<PaymentsDatabase>(PAYMENTS_SCHEMA);
     testRedis = await openTestRedis("velocity");
     redis = testRedis.redis;
@@ -102,7 +103,14 @@ describe("fraud velocity counters", () => {
       });
 
     beforeAll(async () => {
-      payments = await createPaymentsService({ database, config, logger: testLogger(), clock, redis });
+      payments = await createPaymentsService({
+        database,
+        config,
+        logger: testLogger(),
+        clock,
+        redis,
+        eventLog: createInProcessEventLog(),
+      });
     });
 
     it("trips the velocity rule after N attempts within the window and resets after it", async () => {
@@ -138,7 +146,14 @@ describe("fraud velocity counters", () => {
     it("fails an authorization retryably while Redis is down, releasing it for the retry", async () => {
       const down = openRedis(`redis://127.0.0.1:${await closedPort()}`, testLogger(), { connectTimeoutMs: 200 });
       try {
-        const degraded = await createPaymentsService({ database, config, logger: testLogger(), clock, redis: down });
+        const degraded = await createPaymentsService({
+          database,
+          config,
+          logger: testLogger(),
+          clock,
+          redis: down,
+          eventLog: createInProcessEventLog(),
+        });
         const userId = unique("buyer");
         const method = await addCard(degraded, userId);
         const orderId = unique("order");

@@ -1,3 +1,4 @@
+import { createInProcessEventLog } from "@souk/messaging";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql, type Kysely } from "kysely";
 import { pino } from "pino";
@@ -85,12 +86,13 @@ describe("payments on PostgreSQL (PGlite)", () => {
 
   beforeAll(async () => {
     database = await openTestDatabase();
-    payments = await createPaymentsService({ database, config, logger, clock });
+    payments = await createPaymentsService({ database, config, logger, clock, eventLog: createInProcessEventLog() });
     slowPayments = await createPaymentsService({
       database,
       config: { ...config, PAYMENTS_SIMULATOR_LATENCY_MS: 50 },
       logger,
       clock,
+      eventLog: createInProcessEventLog(),
     });
     db = database.forSchema<PaymentsDatabase>(PAYMENTS_SCHEMA);
     client = inProcessClient(PaymentsService, payments.handlers);
@@ -337,7 +339,13 @@ describe("payments on PostgreSQL (PGlite)", () => {
   it("keeps the simulator's behaviour across a restart (the vault is in PostgreSQL)", async () => {
     const userId = unique("buyer");
     const method = await addCard(payments, userId, "4000000000009995");
-    const restarted = await createPaymentsService({ database, config, logger, clock });
+    const restarted = await createPaymentsService({
+      database,
+      config,
+      logger,
+      clock,
+      eventLog: createInProcessEventLog(),
+    });
     expect(await authorize(restarted, userId, method.id)).toMatchObject({
       status: "FAILED",
       failureCode: "insufficient_funds",

@@ -1,3 +1,4 @@
+import type { OutboxDatabase } from "@souk/messaging";
 import type { ColumnType } from "kysely";
 import type { Ed25519PrivateJwk } from "../domain/access-token.ts";
 
@@ -29,7 +30,7 @@ interface SigningKeysTable {
 }
 
 /** The `identity` schema as Kysely sees it (created by `migrations.ts`). */
-export interface IdentityDatabase {
+export interface IdentityDatabase extends OutboxDatabase {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
   signing_keys: SigningKeysTable;

@@ -1,3 +1,4 @@
+import { outboxMigration } from "@souk/messaging";
 import { sql, type Kysely, type Migration } from "kysely";
 
 /** Forward-only migrations of the `identity` schema, applied in name order at startup. */
@@ -49,4 +50,5 @@ export const identityMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0100_outbox": outboxMigration,
 };

@@ -1,5 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import { emailTaken, type User, type UserStore, type UserWithCredentials } from "../domain/user.ts";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { appendToOutbox, EVENTS, newEvent } from "@souk/messaging";
 import type { IdentityDatabase } from "./identity.schema.ts";
 
 /** SQLSTATE unique_violation (PostgreSQL Appendix A). */
@@ -17,22 +19,35 @@ function toUser(row: Pick<UserRow, "id" | "email" | "name" | "created_at">): Use
   return { id: row.id, email: row.email, name: row.name, createdAt: row.created_at };
 }
 
-/** The user store port on PostgreSQL (PGlite or a server) through Kysely. */
-export function createUserStore(db: Kysely<IdentityDatabase>): UserStore {
+/**
+ * The user store port on PostgreSQL (PGlite or a server) through Kysely. A registration writes
+ * `souk.user.registered.v1` to the outbox in its transaction; `onOutboxWritten` runs after the commit.
+ */
+export function createUserStore(db: Kysely<IdentityDatabase>, onOutboxWritten: () => void = () => {}): UserStore {
   return {
     async insert(user: UserWithCredentials) {
       try {
-        await db
-          .insertInto("users")
-          .values({
-            id: user.id,
-            email: user.email,
-            name: user.name,
-            password_hash: user.passwordHash,
-            created_at: user.createdAt,
-            updated_at: user.createdAt,
-          })
-          .execute();
+        await db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto("users")
+            .values({
+              id: user.id,
+              email: user.email,
+              name: user.name,
+              password_hash: user.passwordHash,
+              created_at: user.createdAt,
+              updated_at: user.createdAt,
+            })
+            .execute();
+          await appendToOutbox(trx, [
+            newEvent(
+              EVENTS.userRegistered,
+              { userId: user.id, email: user.email, name: user.name, registeredAt: timestampFromDate(user.createdAt) },
+              { source: "/souk/identity", subject: user.id, time: user.createdAt },
+            ),
+          ]);
+        });
+        onOutboxWritten();
       } catch (error) {
         // The unique constraint, not the use case's pre-check, is what decides a race
         // between two registrations of one address.

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from "kysely";
+import { outboxMigration } from "@souk/messaging";
 
 /** Forward-only migrations of the `orders` schema, applied in name order at startup. */
 export const ordersMigrations: Record<string, Migration> = {
@@ -64,4 +65,5 @@ export const ordersMigrations: Record<string, Migration> = {
       await db.schema.createIndex("saga_log_by_order").on("saga_log").columns(["order_id", "id"]).execute();
     },
   },
+  "0100_outbox": outboxMigration,
 };

@@ -1,6 +1,8 @@
 import { type Generated, type Kysely, type Selectable, type Transaction } from "kysely";
 import type { Order, OrderLine, OrderStatus, ShippingAddress, SagaState } from "../domain/order.ts";
 import type { OrderStore } from "../domain/ports.ts";
+import { appendToOutbox, type OutboxDatabase } from "@souk/messaging";
+import { orderPlacedEvent, orderStatusEvent } from "../events/order.events.ts";
 
 interface OrdersTable {
   id: string;
@@ -44,7 +46,7 @@ interface SagaLogTable {
   at: Date;
 }
 /** The `orders` schema as Kysely sees it. */
-export interface OrdersDatabase {
+export interface OrdersDatabase extends OutboxDatabase {
   orders: OrdersTable;
   order_lines: OrderLinesTable;
   saga_log: SagaLogTable;
@@ -108,8 +110,12 @@ async function load(db: Db, orderId: string): Promise<Order | undefined> {
   return row === undefined ? undefined : (await withLines(db, [row]))[0];
 }
 
-/** Orders' store port on PostgreSQL (PGlite or a server) through Kysely. */
-export function createOrderStore(db: Kysely<OrdersDatabase>): OrderStore {
+/**
+ * Orders' store port on PostgreSQL (PGlite or a server) through Kysely. Every status change
+ * writes its domain event to the outbox in the same transaction; `onOutboxWritten` is called
+ * after such a commit (to nudge the relay).
+ */
+export function createOrderStore(db: Kysely<OrdersDatabase>, onOutboxWritten: () => void = () => {}): OrderStore {
   return {
     async findByIdempotencyKey(userId, idempotencyKey) {
       const row = await db
@@ -122,7 +128,7 @@ export function createOrderStore(db: Kysely<OrdersDatabase>): OrderStore {
     },
 
     async insert(order, owner, leaseUntil) {
-      return db.transaction().execute(async (trx) => {
+      const result = await db.transaction().execute(async (trx) => {
         const inserted = await trx
           .insertInto("orders")
           .values({
@@ -173,8 +179,11 @@ export function createOrderStore(db: Kysely<OrdersDatabase>): OrderStore {
             })),
           )
           .execute();
+        await appendToOutbox(trx, [orderPlacedEvent(order)]);
         return { inserted: true as const };
       });
+      if (result.inserted) onOutboxWritten();
+      return result;
     },
 
     get: (orderId) => load(db, orderId),
@@ -200,7 +209,15 @@ export function createOrderStore(db: Kysely<OrdersDatabase>): OrderStore {
     },
 
     async saveTransition(orderId, owner, action, outcome, next, now, leaseUntil) {
-      return db.transaction().execute(async (trx) => {
+      let published = false;
+      const saved = await db.transaction().execute(async (trx) => {
+        const before = await trx
+          .selectFrom("orders")
+          .select("status")
+          .where("id", "=", orderId)
+          .forUpdate()
+          .executeTakeFirst();
+        if (before === undefined) return undefined;
         const row = await trx
           .updateTable("orders")
           .set({
@@ -235,8 +252,16 @@ export function createOrderStore(db: Kysely<OrdersDatabase>): OrderStore {
             at: now,
           })
           .execute();
-        return (await withLines(trx, [row]))[0];
+        const order = (await withLines(trx, [row]))[0] as Order;
+        const event = orderStatusEvent(before.status, order, now);
+        if (event !== undefined) {
+          await appendToOutbox(trx, [event]);
+          published = true;
+        }
+        return order;
       });
+      if (published) onOutboxWritten();
+      return saved;
     },
 
     async releaseLease(orderId, owner) {

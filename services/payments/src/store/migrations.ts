@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from "kysely";
+import { inboxMigration, outboxMigration } from "@souk/messaging";
 
 const STATUSES = sql`('PENDING', 'AUTHORIZED', 'CAPTURED', 'VOIDED', 'REFUNDED', 'FAILED')`;
 const FAILURE_CODES = sql`('card_declined', 'insufficient_funds', 'fraudulent', 'processing_error', 'fraud_amount_threshold', 'fraud_velocity', 'fraud_blocked_card')`;
@@ -226,5 +227,7 @@ export function paymentsMigrations(schema: string): Record<string, Migration> {
           .execute();
       },
     },
+    "0100_outbox": outboxMigration,
+    "0101_inbox": inboxMigration,
   };
 }

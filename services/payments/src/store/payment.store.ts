@@ -1,5 +1,7 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { Payment, PaymentStore } from "../domain/payment.ts";
+import { appendToOutbox } from "@souk/messaging";
+import { paymentChangedEvent } from "../events/payment.events.ts";
 import { postLedgerTransaction } from "./ledger.store.ts";
 import type { PaymentsDatabase } from "./payments.tables.ts";
 
@@ -21,9 +23,14 @@ function toPayment(row: Selectable<PaymentsDatabase["payments"]>): Payment {
 /**
  * Payments on PostgreSQL. Every state change is a compare-and-set on `status` (an UPDATE …
  * WHERE status = expected) in the same database transaction as its ledger posting, so of
- * concurrent callers exactly one changes the state and posts.
+ * concurrent callers exactly one changes the state and posts. The same transaction writes the
+ * `souk.payment.<status>.v1` event to the outbox; `onOutboxWritten` runs after such a commit.
  */
-export function createPaymentStore(db: Kysely<PaymentsDatabase>): PaymentStore {
+export function createPaymentStore(db: Kysely<PaymentsDatabase>, onOutboxWritten: () => void = () => {}): PaymentStore {
+  const published = <T>(value: T): T => {
+    if (value !== undefined) onOutboxWritten();
+    return value;
+  };
   return {
     async claim(payment) {
       // The unique order_id decides the race: one insert wins, the others read the winner's row.
@@ -78,53 +85,63 @@ export function createPaymentStore(db: Kysely<PaymentsDatabase>): PaymentStore {
 
     async completeAuthorization(completion) {
       const { outcome } = completion;
-      return db.transaction().execute(async (trx) => {
-        const row = await trx
-          .updateTable("payments")
-          .set({
-            status: outcome.status,
-            failure_code: outcome.status === "FAILED" ? outcome.failureCode : null,
-            authorization_id: outcome.status === "AUTHORIZED" ? outcome.authorizationId : null,
-            risk_level: outcome.riskLevel ?? null,
-            updated_at: sql`now()`,
-          })
-          .where("id", "=", completion.paymentId)
-          .where("status", "=", "PENDING")
-          .returningAll()
-          .executeTakeFirst();
-        if (row === undefined) return undefined;
-        if (completion.decisions.length > 0) {
-          await trx
-            .insertInto("fraud_decisions")
-            .values(
-              completion.decisions.map((d) => ({
-                payment_id: completion.paymentId,
-                rule: d.rule,
-                outcome: d.outcome,
-                details: JSON.stringify(d.details),
-                decided_at: completion.decidedAt,
-              })),
-            )
-            .execute();
-        }
-        if (completion.posting !== undefined) await postLedgerTransaction(trx, completion.posting);
-        return toPayment(row);
-      });
+      return published(
+        await db.transaction().execute(async (trx) => {
+          const row = await trx
+            .updateTable("payments")
+            .set({
+              status: outcome.status,
+              failure_code: outcome.status === "FAILED" ? outcome.failureCode : null,
+              authorization_id: outcome.status === "AUTHORIZED" ? outcome.authorizationId : null,
+              risk_level: outcome.riskLevel ?? null,
+              updated_at: sql`now()`,
+            })
+            .where("id", "=", completion.paymentId)
+            .where("status", "=", "PENDING")
+            .returningAll()
+            .executeTakeFirst();
+          if (row === undefined) return undefined;
+          if (completion.decisions.length > 0) {
+            await trx
+              .insertInto("fraud_decisions")
+              .values(
+                completion.decisions.map((d) => ({
+                  payment_id: completion.paymentId,
+                  rule: d.rule,
+                  outcome: d.outcome,
+                  details: JSON.stringify(d.details),
+                  decided_at: completion.decidedAt,
+                })),
+              )
+              .execute();
+          }
+          if (completion.posting !== undefined) await postLedgerTransaction(trx, completion.posting);
+          const payment = toPayment(row);
+          const event = paymentChangedEvent(payment, completion.decidedAt);
+          if (event !== undefined) await appendToOutbox(trx, [event]);
+          return payment;
+        }),
+      );
     },
 
     async transition(paymentId, move, posting) {
-      return db.transaction().execute(async (trx) => {
-        const row = await trx
-          .updateTable("payments")
-          .set({ status: move.to, updated_at: sql`now()` })
-          .where("id", "=", paymentId)
-          .where("status", "=", move.from)
-          .returningAll()
-          .executeTakeFirst();
-        if (row === undefined) return undefined;
-        await postLedgerTransaction(trx, posting);
-        return toPayment(row);
-      });
+      return published(
+        await db.transaction().execute(async (trx) => {
+          const row = await trx
+            .updateTable("payments")
+            .set({ status: move.to, updated_at: sql`now()` })
+            .where("id", "=", paymentId)
+            .where("status", "=", move.from)
+            .returningAll()
+            .executeTakeFirst();
+          if (row === undefined) return undefined;
+          await postLedgerTransaction(trx, posting);
+          const payment = toPayment(row);
+          const event = paymentChangedEvent(payment, posting.createdAt);
+          if (event !== undefined) await appendToOutbox(trx, [event]);
+          return payment;
+        }),
+      );
     },
 
     async findStalled(now, limit) {

@@ -1,3 +1,4 @@
+import type { InboxDatabase, OutboxDatabase } from "@souk/messaging";
 import type { Generated, Kysely, Transaction } from "kysely";
 import type { CardBrand } from "../domain/card.ts";
 import type { FraudRule } from "../domain/fraud.ts";
@@ -87,7 +88,7 @@ interface SimulatorVaultTable {
 }
 
 /** The `payments` schema as Kysely sees it (see `migrations.ts`). */
-export interface PaymentsDatabase {
+export interface PaymentsDatabase extends OutboxDatabase, InboxDatabase {
   payment_methods: PaymentMethodsTable;
   payments: PaymentsTable;
   fraud_decisions: FraudDecisionsTable;
