@@ -1,7 +1,17 @@
 // ESLint flat config: typed rules (no floating promises) and the layering rules of ARCHITECTURE.md.
 import tseslint from "typescript-eslint";
 
-const serviceNames = ["identity", "catalog", "cart", "inventory", "payments", "orders", "gateway"];
+const serviceNames = [
+  "identity",
+  "catalog",
+  "cart",
+  "inventory",
+  "payments",
+  "orders",
+  "gateway",
+  "notifications",
+  "analytics",
+];
 
 export default tseslint.config(
   {

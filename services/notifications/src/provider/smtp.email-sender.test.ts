@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { closedPort, testLogger } from "@souk/platform/testing";
+import { createEmailSender } from "./smtp.email-sender.ts";
+
+const email = {
+  to: { email: "ada@example.com", name: "Ada" },
+  subject: "Hello",
+  text: "Hi\n",
+  html: "<p>Hi</p>",
+  messageId: "<evt-1@souk>",
+  headers: { "X-Souk-Event-Id": "evt-1" },
+};
+
+describe("the email sender", () => {
+  it("log:// renders the message without any server", async () => {
+    const sender = createEmailSender({
+      url: "log://",
+      from: "Souk <no-reply@souk.example>",
+      timeoutMs: 1_000,
+      logger: testLogger(),
+    });
+    await expect(sender.send(email)).resolves.toBeUndefined();
+    await sender.close();
+  });
+
+  it("fails when the SMTP server cannot be reached (the job is retried)", async () => {
+    const port = await closedPort();
+    const sender = createEmailSender({
+      url: `smtp://127.0.0.1:${port}`,
+      from: "Souk <no-reply@souk.example>",
+      timeoutMs: 1_000,
+      logger: testLogger(),
+    });
+    await expect(sender.send(email)).rejects.toThrow(/ECONNREFUSED/);
+    await sender.close();
+  });
+});

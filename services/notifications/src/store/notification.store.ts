@@ -1,0 +1,342 @@
+import { appendToOutbox, claimInboxEvent, type OutboxMessage } from "@souk/messaging";
+import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
+import type { DeadLetterRecord, DeadLetterView, Delivery } from "../domain/delivery.ts";
+import type { NotificationEvent, NotificationEventType } from "../domain/notification-event.ts";
+import type { NotificationStore, TraceContext } from "../domain/ports.ts";
+import type { WebhookEndpoint } from "../domain/webhook-endpoint.ts";
+import type { NotificationsDatabase } from "./notifications.tables.ts";
+
+/** The inbox consumer name of notifications' event consumer. */
+export const INBOX_CONSUMER = "notifications";
+
+/** Longest `last_error` kept, in characters. */
+const MAX_ERROR_LENGTH = 1000;
+
+/**
+ * Builds the outbox message of a delivery's job (its queue, CloudEvents attributes and payload),
+ * carrying `trace`. Supplied by the composition root (events/delivery-jobs.ts).
+ */
+export type DeliveryJobEncoder = (delivery: Delivery, trace: TraceContext) => OutboxMessage;
+
+type Db = Kysely<NotificationsDatabase> | Transaction<NotificationsDatabase>;
+
+function toDelivery(row: Selectable<NotificationsDatabase["deliveries"]>): Delivery {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    eventType: row.event_type as NotificationEventType,
+    orderId: row.order_id,
+    channel: row.channel,
+    endpointId: row.endpoint_id,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    sentAt: row.sent_at,
+  };
+}
+
+function toEndpoint(row: Selectable<NotificationsDatabase["webhook_endpoints"]>): WebhookEndpoint {
+  return {
+    id: row.id,
+    url: row.url,
+    secret: row.secret,
+    eventTypes: row.event_types,
+    active: row.active,
+    createdAt: row.created_at,
+  };
+}
+
+function toEvent(row: Selectable<NotificationsDatabase["events"]>): NotificationEvent {
+  return {
+    id: row.event_id,
+    type: row.type as NotificationEventType,
+    orderId: row.order_id,
+    userId: row.user_id,
+    occurredAt: row.occurred_at,
+    data: row.data,
+  };
+}
+
+function toDeadLetter(row: Selectable<NotificationsDatabase["dead_letters"]>): DeadLetterRecord {
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    deliveryId: row.delivery_id,
+    queue: row.queue,
+    reason: row.reason,
+    attempts: row.attempts,
+    failedAt: row.failed_at,
+    replayedAt: row.replayed_at,
+  };
+}
+
+async function findDelivery(db: Db, id: string): Promise<Delivery | undefined> {
+  const row = await db.selectFrom("deliveries").selectAll().where("id", "=", id).executeTakeFirst();
+  return row === undefined ? undefined : toDelivery(row);
+}
+
+async function withDeliveries(db: Db, records: readonly DeadLetterRecord[]): Promise<DeadLetterView[]> {
+  const ids = records.flatMap((r) => (r.deliveryId === null ? [] : [r.deliveryId]));
+  const rows = ids.length === 0 ? [] : await db.selectFrom("deliveries").selectAll().where("id", "in", ids).execute();
+  const byId = new Map(rows.map((row) => [row.id, toDelivery(row)]));
+  return records.map((r) => ({ ...r, delivery: r.deliveryId === null ? undefined : byId.get(r.deliveryId) }));
+}
+
+/** Notifications' store port on PostgreSQL (PGlite or a server) through Kysely. */
+export function createNotificationStore(
+  db: Kysely<NotificationsDatabase>,
+  jobFor: DeliveryJobEncoder,
+): NotificationStore {
+  return {
+    async acceptEvent(event, plan, trace, now) {
+      return db.transaction().execute(async (trx) => {
+        if (!(await claimInboxEvent(trx, INBOX_CONSUMER, event.id))) return undefined;
+        await trx
+          .insertInto("events")
+          .values({
+            event_id: event.id,
+            type: event.type,
+            order_id: event.orderId,
+            user_id: event.userId,
+            occurred_at: event.occurredAt,
+            data: JSON.stringify(event.data),
+          })
+          .execute();
+        const endpoints = await trx
+          .selectFrom("webhook_endpoints")
+          .selectAll()
+          .where("active", "=", true)
+          .orderBy("created_at")
+          .orderBy("id")
+          .execute();
+        const planned = plan(endpoints.map(toEndpoint));
+        if (planned.length === 0) return [];
+        const rows = await trx
+          .insertInto("deliveries")
+          .values(
+            planned.map((p) => ({
+              id: p.id,
+              event_id: event.id,
+              event_type: event.type,
+              order_id: event.orderId,
+              channel: p.channel,
+              endpoint_id: p.endpointId,
+              status: "pending" as const,
+              last_error: null,
+              leased_until: null,
+              last_activity_at: now,
+              created_at: now,
+              sent_at: null,
+            })),
+          )
+          .returningAll()
+          .execute();
+        const deliveries = rows.map(toDelivery);
+        await appendToOutbox(
+          trx,
+          deliveries.map((d) => jobFor(d, trace)),
+        );
+        return deliveries;
+      });
+    },
+
+    async claimDelivery(deliveryId, now, leaseUntil) {
+      return db.transaction().execute(async (trx) => {
+        const claimed = await trx
+          .updateTable("deliveries")
+          .set({ attempts: sql`attempts + 1`, leased_until: leaseUntil, last_activity_at: now })
+          .where("id", "=", deliveryId)
+          .where("status", "=", "pending")
+          .where((eb) => eb.or([eb("leased_until", "is", null), eb("leased_until", "<=", now)]))
+          .returningAll()
+          .executeTakeFirst();
+        if (claimed === undefined) {
+          const current = await findDelivery(trx, deliveryId);
+          if (current === undefined) return { outcome: "missing" };
+          return current.status === "pending" ? { outcome: "busy" } : { outcome: "done", delivery: current };
+        }
+        const event = await trx
+          .selectFrom("events")
+          .selectAll()
+          .where("event_id", "=", claimed.event_id)
+          .executeTakeFirstOrThrow();
+        const endpoint =
+          claimed.endpoint_id === null
+            ? undefined
+            : await trx
+                .selectFrom("webhook_endpoints")
+                .selectAll()
+                .where("id", "=", claimed.endpoint_id)
+                .executeTakeFirstOrThrow();
+        return {
+          outcome: "claimed",
+          delivery: toDelivery(claimed),
+          event: toEvent(event),
+          endpoint: endpoint === undefined ? undefined : toEndpoint(endpoint),
+        };
+      });
+    },
+
+    async markSent(deliveryId, now) {
+      await db
+        .updateTable("deliveries")
+        .set({ status: "sent", sent_at: now, leased_until: null, last_error: null })
+        .where("id", "=", deliveryId)
+        .where("status", "!=", "sent")
+        .execute();
+    },
+
+    async recordFailure(deliveryId, error) {
+      await db
+        .updateTable("deliveries")
+        .set({ last_error: error.slice(0, MAX_ERROR_LENGTH), leased_until: null })
+        .where("id", "=", deliveryId)
+        .execute();
+    },
+
+    async recordDeadLetter(dead) {
+      return db.transaction().execute(async (trx) => {
+        // A job may name a delivery this store never had (a forged or foreign job): keep the letter, unlinked.
+        const delivery = dead.deliveryId === null ? undefined : await findDelivery(trx, dead.deliveryId);
+        const inserted = await trx
+          .insertInto("dead_letters")
+          .values({
+            id: dead.id,
+            job_id: dead.jobId,
+            delivery_id: delivery?.id ?? null,
+            queue: dead.queue,
+            reason: dead.reason.slice(0, MAX_ERROR_LENGTH),
+            attempts: dead.attempts,
+            failed_at: dead.failedAt,
+            replayed_at: null,
+          })
+          .onConflict((oc) => oc.column("job_id").doNothing())
+          .returning("id")
+          .executeTakeFirst();
+        if (inserted === undefined) return false;
+        if (delivery !== undefined) {
+          await trx
+            .updateTable("deliveries")
+            .set({ status: "dead", leased_until: null })
+            .where("id", "=", delivery.id)
+            .where("status", "=", "pending")
+            .execute();
+        }
+        return true;
+      });
+    },
+
+    async replayDeadLetter(deadLetterId, now, refuse, trace) {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom("dead_letters")
+          .selectAll()
+          .where("id", "=", deadLetterId)
+          .forUpdate()
+          .executeTakeFirst();
+        if (row === undefined) return { outcome: "missing" };
+        const record = toDeadLetter(row);
+        const delivery = record.deliveryId === null ? undefined : await findDelivery(trx, record.deliveryId);
+        const error = refuse(record, delivery);
+        if (error !== undefined) return { outcome: "refused", error };
+        if (delivery === undefined) throw new Error(`dead letter ${deadLetterId} lost its delivery`);
+        await trx.updateTable("dead_letters").set({ replayed_at: now }).where("id", "=", deadLetterId).execute();
+        const pending = await trx
+          .updateTable("deliveries")
+          .set({ status: "pending", leased_until: null, last_activity_at: now })
+          .where("id", "=", delivery.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await appendToOutbox(trx, [jobFor(toDelivery(pending), trace)]);
+        return {
+          outcome: "replayed",
+          deadLetter: { ...record, replayedAt: now, delivery: toDelivery(pending) },
+        };
+      });
+    },
+
+    async requeueStalled(now, idleSince, limit, trace) {
+      return db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .updateTable("deliveries")
+          .set({ last_activity_at: now })
+          .where(
+            "id",
+            "in",
+            trx
+              .selectFrom("deliveries")
+              .select("id")
+              .where("status", "=", "pending")
+              .where("last_activity_at", "<", idleSince)
+              .where((eb) => eb.or([eb("leased_until", "is", null), eb("leased_until", "<=", now)]))
+              .orderBy("last_activity_at")
+              .limit(limit)
+              .forUpdate()
+              .skipLocked(),
+          )
+          .returningAll()
+          .execute();
+        const deliveries = rows.map(toDelivery);
+        await appendToOutbox(
+          trx,
+          deliveries.map((d) => jobFor(d, trace)),
+        );
+        return deliveries.length;
+      });
+    },
+
+    async listDeadLetters(limit, after) {
+      let query = db.selectFrom("dead_letters").selectAll().orderBy("id", "desc").limit(limit);
+      if (after !== undefined) query = query.where("id", "<", after);
+      return withDeliveries(db, (await query.execute()).map(toDeadLetter));
+    },
+
+    async listDeliveries(orderId) {
+      const rows = await db
+        .selectFrom("deliveries")
+        .selectAll()
+        .where("order_id", "=", orderId)
+        .orderBy("created_at")
+        .orderBy("id")
+        .execute();
+      return rows.map(toDelivery);
+    },
+
+    async createEndpoint(endpoint) {
+      const row = await db
+        .insertInto("webhook_endpoints")
+        .values({
+          id: endpoint.id,
+          url: endpoint.url,
+          secret: endpoint.secret,
+          event_types: [...endpoint.eventTypes],
+          created_at: endpoint.createdAt,
+          deactivated_at: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toEndpoint(row);
+    },
+
+    async listEndpoints() {
+      const rows = await db
+        .selectFrom("webhook_endpoints")
+        .selectAll()
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .execute();
+      return rows.map(toEndpoint);
+    },
+
+    async deactivateEndpoint(id, now) {
+      const row = await db
+        .updateTable("webhook_endpoints")
+        .set({ active: false, deactivated_at: sql`coalesce(deactivated_at, ${now})` })
+        .where("id", "=", id)
+        .returningAll()
+        .executeTakeFirst();
+      return row === undefined ? undefined : toEndpoint(row);
+    },
+  };
+}
