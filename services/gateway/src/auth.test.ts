@@ -1,3 +1,4 @@
+import { createInProcessEventLog } from "@souk/messaging";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyRequest } from "fastify";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -57,6 +58,7 @@ describe("bearer token verification against the real identity service (PGlite)",
       config: loadConfig(IdentityConfig, env),
       logger: testLogger(),
       clock,
+      eventLog: createInProcessEventLog(),
     });
     instances.push(instance);
     return instance;

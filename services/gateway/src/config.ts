@@ -35,6 +35,11 @@ export const GatewayConfig = Type.Object({
     description: "Requests per window from one signed-in user (keyed by the verified token's subject)",
   }),
   GATEWAY_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000, description: "Rate-limit window" }),
+  GATEWAY_ADMIN_TOKEN: Type.String({
+    default: "",
+    description:
+      "Bearer token of the operators' admin API (/v1/admin/*: analytics, webhook endpoints, dead letters); empty disables it",
+  }),
   GATEWAY_TRUST_PROXY: Type.String({
     default: "127.0.0.1,::1",
     description:

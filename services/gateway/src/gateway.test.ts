@@ -78,6 +78,7 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
           metrics,
           isReady: () => true,
           clients: store.clients,
+          eventLog: store.eventLog,
         })
       ).app;
     app = await gateway({});
@@ -683,6 +684,17 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
       expect(doc.servers).toEqual([{ url: "https://api.example.test" }]);
       expect(Object.keys(doc.paths).sort()).toEqual([
         "/.well-known/jwks.json",
+        "/v1/admin/analytics/cancellation-reasons",
+        "/v1/admin/analytics/event-lag",
+        "/v1/admin/analytics/rebuild",
+        "/v1/admin/analytics/summary",
+        "/v1/admin/analytics/timeseries",
+        "/v1/admin/analytics/top-products",
+        "/v1/admin/dead-letters",
+        "/v1/admin/dead-letters/{id}/replay",
+        "/v1/admin/orders/{id}/deliveries",
+        "/v1/admin/webhook-endpoints",
+        "/v1/admin/webhook-endpoints/{id}",
         "/v1/auth/login",
         "/v1/auth/refresh",
         "/v1/auth/register",
@@ -694,11 +706,12 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
         "/v1/orders",
         "/v1/orders/{id}",
         "/v1/orders/{id}/cancel",
+        "/v1/orders/{id}/events",
         "/v1/products",
         "/v1/products/{id}",
       ]);
       const operations = Object.values(doc.paths).flatMap((methods) => Object.values(methods));
-      expect(new Set(operations.map((o) => o.operationId)).size).toBe(15);
+      expect(new Set(operations.map((o) => o.operationId)).size).toBe(28);
       expect(
         operations.every(
           (o) => o.tags.length === 1 && o.responses["400"]?.content?.["application/problem+json"] !== undefined,
@@ -741,6 +754,7 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
         metrics: createMetrics(),
         isReady: () => true,
         clients: store.clients,
+        eventLog: store.eventLog,
         ...(redis === undefined ? {} : { redis }),
       });
       await limitedApp.ready();

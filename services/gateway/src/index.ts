@@ -1,3 +1,11 @@
+import type { EventLog } from "@souk/messaging";
+import type { AnalyticsService } from "@souk/contracts/analytics";
+import type { NotificationsService } from "@souk/contracts/notifications";
+import { createAdminAuth } from "./admin.ts";
+import { adminAnalyticsRoutes } from "./routes/admin-analytics.routes.ts";
+import { adminNotificationsRoutes } from "./routes/admin-notifications.routes.ts";
+import { createOrderStatusHub } from "./order-status.hub.ts";
+import { orderEventsRoutes } from "./routes/order-events.routes.ts";
 import rateLimit from "@fastify/rate-limit";
 import type { Static } from "typebox";
 import type { Client } from "@connectrpc/connect";
@@ -37,6 +45,8 @@ export interface GatewayClients {
   readonly cart: Client<typeof CartService>;
   readonly inventory: Client<typeof InventoryService>;
   readonly orders: Client<typeof OrdersService>;
+  readonly notifications: Client<typeof NotificationsService>;
+  readonly analytics: Client<typeof AnalyticsService>;
 }
 
 /** What the gateway's composition root needs. */
@@ -52,6 +62,8 @@ export interface GatewayDeps {
    * Without it each process counts in memory (embedded topology).
    */
   readonly redis?: Redis;
+  /** The event log, for live order pushes (`GET /v1/orders/{id}/events`). */
+  readonly eventLog: EventLog;
 }
 
 /**
@@ -78,6 +90,7 @@ export async function createGateway(deps: GatewayDeps): Promise<{ app: HttpServe
     logger,
   });
 
+  const hub = createOrderStatusHub(deps.eventLog, logger);
   await registerOpenApi(app, config.GATEWAY_PUBLIC_URL);
   await app.register(async (api: HttpServer) => {
     api.setValidatorCompiler(validatorCompiler);
@@ -118,6 +131,12 @@ export async function createGateway(deps: GatewayDeps): Promise<{ app: HttpServe
     cartRoutes(api, { cart: clients.cart, auth });
     checkoutRoutes(api, { orders: clients.orders, auth, waitMs: config.GATEWAY_CHECKOUT_WAIT_MS });
     orderRoutes(api, { orders: clients.orders, auth });
+    orderEventsRoutes(api, { orders: clients.orders, auth, hub });
+    const admin = createAdminAuth(config.GATEWAY_ADMIN_TOKEN);
+    adminNotificationsRoutes(api, { notifications: clients.notifications, admin });
+    adminAnalyticsRoutes(api, { analytics: clients.analytics, admin });
   });
+  app.addHook("onReady", () => hub.start());
+  app.addHook("preClose", () => hub.stop());
   return { app };
 }

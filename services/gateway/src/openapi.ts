@@ -24,7 +24,12 @@ export async function registerOpenApi(app: HttpServer, publicUrl: string): Promi
         { name: "catalog", description: "Products and categories (public)" },
         { name: "cart", description: "The caller's cart" },
         { name: "checkout", description: "Placing and paying for an order" },
-        { name: "orders", description: "The caller's orders" },
+        { name: "orders", description: "The caller's orders, and their live status (Server-Sent Events)" },
+        {
+          name: "admin",
+          description:
+            "Operators only (`Authorization: Bearer <GATEWAY_ADMIN_TOKEN>`): analytics, webhook endpoints, dead letters",
+        },
       ],
       components: {
         securitySchemes: {

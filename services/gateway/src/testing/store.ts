@@ -1,3 +1,10 @@
+import { createInProcessEventLog, createInProcessJobQueue, TOPIC_SPECS, type EventLog } from "@souk/messaging";
+import { AnalyticsService } from "@souk/contracts/analytics";
+import { NotificationsService } from "@souk/contracts/notifications";
+// eslint-disable-next-line no-restricted-imports -- tests compose the real neighbouring services
+import { AnalyticsConfig, createAnalyticsService } from "../../../../services/analytics/src/index.ts";
+// eslint-disable-next-line no-restricted-imports -- tests compose the real neighbouring services
+import { createNotificationsService, NotificationsConfig } from "../../../../services/notifications/src/index.ts";
 import { CartService } from "@souk/contracts/cart";
 import { CatalogService } from "@souk/contracts/catalog";
 import { TokensService, UsersService } from "@souk/contracts/identity";
@@ -40,6 +47,8 @@ export interface StoreOptions {
 /** The real services composed in-process, with the seeded catalog's facts the tests rely on. */
 export interface TestStore {
   readonly clients: GatewayClients;
+  /** The in-process event log the services publish to (through their outboxes; relays not started). */
+  readonly eventLog: EventLog;
   /** Stock inventory holds per SKU, as seeded (every seeded SKU but `unstockedSku`). */
   readonly stockBySku: ReadonlyMap<string, number>;
   /** A seeded product's SKU that inventory was never told about: it shows 0 available. */
@@ -59,6 +68,8 @@ export async function composeStore(options: StoreOptions): Promise<TestStore> {
   const database = await openTestDatabase();
   const logger = testLogger();
   const { clock } = options;
+  const eventLog = createInProcessEventLog();
+  await eventLog.ensureTopics(TOPIC_SPECS);
   const inventory = await createInventoryService({
     database,
     config: loadConfig(InventoryConfig, {}),
@@ -71,12 +82,14 @@ export async function composeStore(options: StoreOptions): Promise<TestStore> {
     config: loadConfig(IdentityConfig, {}),
     logger,
     clock: options.identityClock,
+    eventLog,
   });
   const payments = await createPaymentsService({
     database,
     config: loadConfig(PaymentsConfig, { PAYMENTS_SIMULATOR_LATENCY_MS: String(options.paymentsLatencyMs) }),
     logger,
     clock,
+    eventLog,
   });
   const call = { metrics: options.metrics };
   const inventoryClient = inProcessClient(InventoryService, inventory.handlers, call);
@@ -99,6 +112,26 @@ export async function composeStore(options: StoreOptions): Promise<TestStore> {
     cart: cartClient,
     inventory: inventoryClient,
     payments: paymentsClient,
+    eventLog,
+  });
+
+  const usersClient = inProcessClient(UsersService, identity.users, call);
+  const notifications = await createNotificationsService({
+    database,
+    config: loadConfig(NotificationsConfig, {}),
+    logger,
+    clock,
+    eventLog,
+    jobQueue: createInProcessJobQueue(),
+    users: usersClient,
+  });
+  const analytics = await createAnalyticsService({
+    database,
+    config: loadConfig(AnalyticsConfig, {}),
+    logger,
+    clock,
+    eventLog,
+    metrics: options.metrics,
   });
 
   const seed = await catalogClient.seedProducts({ count: options.productCount });
@@ -117,7 +150,10 @@ export async function composeStore(options: StoreOptions): Promise<TestStore> {
       inventory: inventoryClient,
       cart: cartClient,
       orders: inProcessClient(OrdersService, orders.handlers, call),
+      notifications: inProcessClient(NotificationsService, notifications.handlers, call),
+      analytics: inProcessClient(AnalyticsService, analytics.handlers, call),
     },
+    eventLog,
     stockBySku: new Map(stocked.map((s) => [s.sku, Number(s.quantity)])),
     unstockedSku: unstocked.sku,
     async stop() {
