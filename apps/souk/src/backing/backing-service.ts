@@ -1,4 +1,4 @@
-// The common shape of a backing service (PostgreSQL, Redis, NGINX; Kafka and RabbitMQ next):
+// The common shape of a backing service (PostgreSQL, Redis, NGINX, Kafka, RabbitMQ):
 // each one is a module exporting a factory `(ctx) => BackingService`, listed once in
 // services.command.ts. The command decides the runtime (daemons started directly, or Docker
 // Compose) and drives every service through this interface.
@@ -21,7 +21,10 @@ export class ServicesError extends Error {
   }
 }
 
-/** Every path under the state directory, absolute. Nothing writes outside it (but apt-get). */
+/**
+ * Every path under the state directory, absolute. Nothing writes outside it but apt-get and
+ * Kafka's download (Maven's local repository plus a classpath file in the user's cache directory).
+ */
 export interface StateLayout {
   readonly root: string;
   readonly logs: string;
@@ -35,6 +38,10 @@ export interface StateLayout {
   readonly nginx: string;
   /** Every `*.conf` here is included in NGINX's `http {}`: the launcher drops upstreams here, then reloads. */
   readonly nginxConfD: string;
+  /** Kafka's server.properties, log4j2 config, pid file, and its data (`data/`, log.dirs). */
+  readonly kafka: string;
+  /** RabbitMQ's config, Erlang cookie (`home/`), pid file and database (`mnesia/`). */
+  readonly rabbitmq: string;
 }
 
 /** The layout of the state directory `root`. */
@@ -47,6 +54,8 @@ export function stateLayout(root: string): StateLayout {
     redis: join(root, "redis"),
     nginx: join(root, "nginx"),
     nginxConfD: join(root, "nginx", "conf.d"),
+    kafka: join(root, "kafka"),
+    rabbitmq: join(root, "rabbitmq"),
   };
 }
 
@@ -93,6 +102,12 @@ export interface BackingService {
    * `[]` when everything is there.
    */
   missingPackages(): Promise<string[]>;
+  /**
+   * Local runtime, install step: fetches what does not come from Debian (Kafka's jars from Maven
+   * Central). Runs alongside apt-get unless this service's own packages are missing; a no-op
+   * when everything is there already.
+   */
+  fetch?(): Promise<void>;
   /** Writes the config files and directories both runtimes use. */
   prepare(): Promise<void>;
   /** Local runtime: starts the daemon on loopback unless it already runs, waits until ready, provisions. */

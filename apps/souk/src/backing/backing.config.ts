@@ -15,12 +15,28 @@ export const LOOPBACK = "127.0.0.1";
  * The services that own a PostgreSQL database (ARCHITECTURE.md: a database per service, one
  * server). `start` creates each one that is missing; a new service adds its name here.
  */
-export const SERVICE_DATABASES = ["identity", "catalog", "cart", "inventory", "payments", "orders"] as const;
+export const SERVICE_DATABASES = [
+  "identity",
+  "catalog",
+  "cart",
+  "inventory",
+  "payments",
+  "orders",
+  "notifications",
+  "analytics",
+] as const;
 
 /** The PostgreSQL superuser `start` creates (one server for development, on loopback only). */
 export const PG_USER = "souk";
 /** `PG_USER`'s password (scram-sha-256); the same in deploy/compose/compose.yaml. */
 export const PG_PASSWORD = "souk";
+
+/** The RabbitMQ user `start` creates on the first boot (administrator, all permissions on `RABBITMQ_VHOST`). */
+export const RABBITMQ_USER = "souk";
+/** `RABBITMQ_USER`'s password; the same in deploy/compose/compose.yaml. */
+export const RABBITMQ_PASSWORD = "souk";
+/** The RabbitMQ virtual host Souk uses (created on the first boot; no `guest` user exists). */
+export const RABBITMQ_VHOST = "souk";
 
 const port = (fallback: number, description: string) =>
   Type.Integer({ minimum: 1, maximum: 65535, default: fallback, description });
@@ -38,6 +54,11 @@ export const BackingEnv = Type.Object({
   SOUK_PG_PORT: port(55432, "PostgreSQL port on 127.0.0.1"),
   SOUK_REDIS_PORT: port(56379, "Redis port on 127.0.0.1"),
   SOUK_NGINX_PORT: port(58080, "Port of NGINX's health server (/healthz) on 127.0.0.1"),
+  SOUK_KAFKA_PORT: port(59092, "Kafka broker (PLAINTEXT listener) port on 127.0.0.1"),
+  SOUK_KAFKA_CONTROLLER_PORT: port(59093, "Kafka KRaft controller listener port on 127.0.0.1"),
+  SOUK_RABBITMQ_PORT: port(55672, "RabbitMQ AMQP 0-9-1 port on 127.0.0.1"),
+  SOUK_RABBITMQ_DIST_PORT: port(55673, "RabbitMQ's Erlang distribution port on 127.0.0.1 (rabbitmqctl talks to it)"),
+  SOUK_RABBITMQ_EPMD_PORT: port(54369, "Port of the Erlang port mapper (epmd) RabbitMQ registers with, on 127.0.0.1"),
   SOUK_SERVICES_RUNTIME: Type.Union([Type.Literal("auto"), Type.Literal("local"), Type.Literal("compose")], {
     default: "auto",
     description:
@@ -74,12 +95,18 @@ export interface BackingServiceUrls {
   readonly redisUrl: string;
   /** NGINX's health server, e.g. `http://127.0.0.1:58080` (answers `/healthz`). */
   readonly nginxUrl: string;
+  /** Kafka's bootstrap servers as `host:port[,host:port…]`, e.g. `127.0.0.1:59092` (KAFKA_BROKERS). */
+  readonly kafkaBrokers: string;
+  /** RabbitMQ's AMQP URL with credentials and vhost, e.g. `amqp://souk:souk@127.0.0.1:55672/souk` (RABBITMQ_URL). */
+  readonly rabbitmqUrl: string;
 }
 
 /**
  * The URLs of what `npm run services start` brings up with the same environment: the defaults
- * are `postgres://souk:souk@127.0.0.1:55432/<service>`, `redis://127.0.0.1:56379` and
- * `http://127.0.0.1:58080`; `SOUK_PG_PORT`, `SOUK_REDIS_PORT` and `SOUK_NGINX_PORT` move them.
+ * are `postgres://souk:souk@127.0.0.1:55432/<service>`, `redis://127.0.0.1:56379`,
+ * `http://127.0.0.1:58080`, Kafka brokers `127.0.0.1:59092` and
+ * `amqp://souk:souk@127.0.0.1:55672/souk`; `SOUK_PG_PORT`, `SOUK_REDIS_PORT`, `SOUK_NGINX_PORT`,
+ * `SOUK_KAFKA_PORT` and `SOUK_RABBITMQ_PORT` move them.
  *
  * @throws ConfigError naming every bad variable.
  */
@@ -99,10 +126,18 @@ export function urlsOf(config: BackingConfig): BackingServiceUrls {
     },
     redisUrl: `redis://${LOOPBACK}:${config.SOUK_REDIS_PORT}`,
     nginxUrl: `http://${LOOPBACK}:${config.SOUK_NGINX_PORT}`,
+    kafkaBrokers: `${LOOPBACK}:${config.SOUK_KAFKA_PORT}`,
+    rabbitmqUrl: rabbitmqUrl(config),
   };
 }
 
 /** The URL of any database on the backing PostgreSQL server (including `postgres`, the maintenance one). */
 export function postgresUrl(config: BackingConfig, database: string): string {
   return `postgres://${PG_USER}:${PG_PASSWORD}@${LOOPBACK}:${config.SOUK_PG_PORT}/${database}`;
+}
+
+/** The AMQP URL of the backing RabbitMQ: `amqp://souk:souk@127.0.0.1:<SOUK_RABBITMQ_PORT>/souk`. */
+export function rabbitmqUrl(config: BackingConfig): string {
+  const vhost = encodeURIComponent(RABBITMQ_VHOST);
+  return `amqp://${RABBITMQ_USER}:${RABBITMQ_PASSWORD}@${LOOPBACK}:${config.SOUK_RABBITMQ_PORT}/${vhost}`;
 }

@@ -27,7 +27,10 @@ export async function dockerEngineAnswers(): Promise<boolean> {
 /** start / stop / status of every service through one Compose project. */
 export interface ComposeRuntime {
   start(): Promise<void>;
+  /** `down`: removes the whole project's containers (named volumes are kept). */
   stop(): Promise<StopOutcome>;
+  /** Stops and removes only the given services' containers (named volumes are kept). */
+  stopServices(): Promise<StopOutcome>;
   status(service: BackingService): Promise<ServiceStatus>;
   /** `nginx -t`, then `nginx -s reload`, inside the nginx container. */
   reloadNginx(): Promise<void>;
@@ -47,6 +50,9 @@ export function composeRuntime(ctx: BackingContext, services: readonly BackingSe
       SOUK_PG_PORT: String(ctx.config.SOUK_PG_PORT),
       SOUK_REDIS_PORT: String(ctx.config.SOUK_REDIS_PORT),
       SOUK_NGINX_PORT: String(ctx.config.SOUK_NGINX_PORT),
+      SOUK_KAFKA_PORT: String(ctx.config.SOUK_KAFKA_PORT),
+      SOUK_KAFKA_CONTROLLER_PORT: String(ctx.config.SOUK_KAFKA_CONTROLLER_PORT),
+      SOUK_RABBITMQ_PORT: String(ctx.config.SOUK_RABBITMQ_PORT),
     },
   };
   const compose = (...args: string[]) => ["compose", "--file", composeFile, "--project-name", project, ...args];
@@ -74,6 +80,22 @@ export function composeRuntime(ctx: BackingContext, services: readonly BackingSe
       // `down` removes the containers and keeps the named volumes: data survives a stop.
       await ctx.step("compose", `docker compose down (project ${project})`, async () => {
         await runChecked("compose", "docker compose down", "docker", compose("down"), options);
+      });
+      return "stopped";
+    },
+
+    async stopServices() {
+      const names = services.map((service) => service.composeService);
+      const running = await run("docker", compose("ps", "--quiet", ...names), options);
+      if (running.code === 0 && running.stdout.trim() === "") return "not running";
+      await ctx.step("compose", `docker compose rm --stop ${names.join(" ")} (project ${project})`, async () => {
+        await runChecked(
+          "compose",
+          "docker compose rm",
+          "docker",
+          compose("rm", "--stop", "--force", ...names),
+          options,
+        );
       });
       return "stopped";
     },

@@ -3,7 +3,7 @@
 // includes <state>/nginx/conf.d/*.conf, where a health server answers /healthz and the launcher
 // drops its upstreams.
 import { request } from "node:http";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LOOPBACK } from "./backing.config.ts";
 import { ServicesError, type BackingContext, type BackingService, type ServiceStatus } from "./backing-service.ts";
@@ -149,7 +149,39 @@ export async function reloadNginx(ctx: BackingContext): Promise<void> {
   if (nginx === undefined) throw new ServicesError(NAME, "nginx not found (Debian package nginx)");
   const options = { timeoutMs: ctx.config.SOUK_SERVICES_TIMEOUT_MS, logFile: join(ctx.layout.logs, "nginx-error.log") };
   await runChecked(NAME, "nginx -t (config test)", nginx, ["-t", "-q", ...nginxArgs(ctx)], options);
+  // `-s reload` only signals the master, which applies the config afterwards: once it has (new
+  // listeners open), it starts new workers. Resolve then, so a caller's next request sees the config.
+  const master = await readPidFile(join(ctx.layout.nginx, "nginx.pid"));
+  const before = master === undefined ? [] : await childPids(master);
   await runChecked(NAME, "nginx -s reload", nginx, [...nginxArgs(ctx), "-s", "reload"], options);
+  if (master === undefined) return;
+  const applied = await waitUntil(
+    async () => (await childPids(master)).some((pid) => !before.includes(pid)),
+    options.timeoutMs,
+    50,
+  );
+  if (!applied) {
+    throw await failureWithLog(NAME, `master pid ${master} started no new workers after reload`, options.logFile);
+  }
+}
+
+/** The pids of the processes whose parent is `parent` (from /proc; [] where there is none). */
+async function childPids(parent: number): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = (await readdir("/proc")).filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return []; // no /proc: not Linux
+  }
+  const children = await Promise.all(
+    entries.map(async (entry) => {
+      // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses.
+      const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+      const ppid = Number.parseInt(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1] ?? "", 10);
+      return ppid === parent ? Number.parseInt(entry, 10) : undefined;
+    }),
+  );
+  return children.filter((pid): pid is number => pid !== undefined);
 }
 
 /** Prefix, startup error log and main config: every nginx invocation of one state directory. */

@@ -2,7 +2,7 @@
 // and lock files the local runtime keeps in its state directory.
 import { spawn } from "node:child_process";
 import { constants } from "node:fs";
-import { access, open, readFile, rm } from "node:fs/promises";
+import { access, open, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -81,6 +81,53 @@ export function run(file: string, args: readonly string[], options: RunOptions):
   });
 }
 
+/** Options of `spawnDaemon`. */
+export interface DaemonOptions {
+  readonly cwd: string;
+  /** Added to this process's environment. */
+  readonly env?: Record<string, string>;
+  /** The daemon's stdout and stderr are appended to this file. */
+  readonly logFile: string;
+  /** When given, the daemon's pid is written here. */
+  readonly pidFile?: string;
+}
+
+/**
+ * Starts `file` with `args` as a daemon, for servers that stay in the foreground (a JVM, the
+ * Erlang VM): in a session of its own (so it outlives this process and its terminal), stdin
+ * from /dev/null, stdout and stderr appended to `logFile`. Resolves to its pid once it runs,
+ * without waiting for it to be ready.
+ *
+ * @throws ServicesError naming `service` when the program cannot be started (e.g. ENOENT).
+ */
+export async function spawnDaemon(
+  service: string,
+  file: string,
+  args: readonly string[],
+  options: DaemonOptions,
+): Promise<number> {
+  const log = await open(options.logFile, "a");
+  try {
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      detached: true,
+      stdio: ["ignore", log.fd, log.fd],
+    });
+    const pid = await new Promise<number>((resolvePromise, reject) => {
+      child.once("error", reject);
+      child.once("spawn", () => resolvePromise(child.pid ?? 0));
+    });
+    child.unref();
+    if (options.pidFile !== undefined) await writeFile(options.pidFile, `${pid}\n`);
+    return pid;
+  } catch (error) {
+    throw new ServicesError(service, `cannot run ${file}: ${(error as Error).message}`, options.logFile);
+  } finally {
+    await log.close();
+  }
+}
+
 /**
  * `run`, then throws a `ServicesError` naming `service`, what it was doing, the exit status,
  * the last lines of output and `logFile` unless the program exited 0.
@@ -143,6 +190,31 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
     if (performance.now() >= deadline) return false;
     await sleep(intervalMs);
   }
+}
+
+/**
+ * Waits for a daemon started by `spawnDaemon`: "ready" once `ready` resolves true, "exited" as
+ * soon as process `pid` (whose command line contains `commandIncludes`) is gone, "timeout" after
+ * `timeoutMs` — so a server that dies on start is reported at once, not after the whole wait.
+ */
+export async function waitForDaemon(
+  pid: number,
+  commandIncludes: string,
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 200,
+): Promise<"ready" | "exited" | "timeout"> {
+  let exited = false;
+  const done = await waitUntil(
+    async () => {
+      if (await ready().catch(() => false)) return true;
+      exited = !(await isProcessAlive(pid, commandIncludes));
+      return exited;
+    },
+    timeoutMs,
+    intervalMs,
+  );
+  return done ? (exited ? "exited" : "ready") : "timeout";
 }
 
 /**

@@ -6,12 +6,19 @@ const RESERVED_PORTS_FILE = "/proc/sys/net/ipv4/ip_local_reserved_ports";
 /**
  * Souk's fixed loopback ports that fall inside Linux's ephemeral range (32768–60999 by
  * default): the backing servers' and the distributed topology's gRPC ports (50051–50066,
- * orders' balancer 50060 included). An outgoing connection may otherwise take one as its
+ * orders' balancer 50060 included) and the services' HTTP metrics ports (gRPC + 1000). An outgoing connection may otherwise take one as its
  * source port, and a server started while that socket lingers in TIME_WAIT fails with
  * EADDRINUSE — seen in practice after a test run opened thousands of PostgreSQL connections.
  */
-export function souksFixedPorts(backing: { pg: number; redis: number; nginx: number }): string[] {
-  return ["50051-50066", String(backing.pg), String(backing.redis), String(backing.nginx)];
+export function souksFixedPorts(backing: {
+  pg: number;
+  redis: number;
+  nginx: number;
+  /** Kafka's broker and controller ports, RabbitMQ's AMQP, distribution and epmd ports. */
+  brokers?: readonly number[];
+}): string[] {
+  const ports = [backing.pg, backing.redis, backing.nginx, ...(backing.brokers ?? [])];
+  return ["50051-50066", "51051-51066", ...ports.map(String)];
 }
 
 /**

@@ -1,5 +1,6 @@
-// `npm run services [start|stop|status]`: the backing services of the local distributed
-// topology — PostgreSQL (a database per service), Redis, NGINX — on loopback, idempotently.
+// `npm run services [start|stop|restart|status] [name]`: the backing services of the local
+// distributed topology — PostgreSQL (a database per service), Redis, NGINX, Kafka, RabbitMQ — on
+// loopback, idempotently; all of them, or one (a chaos test restarts one broker).
 import { reserveLocalPorts, souksFixedPorts } from "./reserved-ports.ts";
 import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -17,16 +18,33 @@ import {
 } from "./backing-service.ts";
 import { composeRuntime, dockerEngineAnswers } from "./compose.runtime.ts";
 import { installDebianPackages } from "./debian-packages.ts";
+import { kafkaService } from "./kafka.backing.ts";
 import { nginxService, reloadNginx } from "./nginx.backing.ts";
 import { postgresService } from "./postgres.backing.ts";
 import { withStateLock } from "./process.runner.ts";
+import { rabbitmqService } from "./rabbitmq.backing.ts";
 import { redisService } from "./redis.backing.ts";
 
 /** The URLs of what `start` brings up (see backing.config.ts): for the launcher and the tests. */
 export { backingServiceUrls, type BackingServiceUrls } from "./backing.config.ts";
 
-/** Every backing service, in start order (stop runs in reverse). Kafka and RabbitMQ join here. */
-const BACKING_SERVICES: readonly BackingServiceFactory[] = [postgresService, redisService, nginxService];
+/**
+ * Every backing service (output order; stop runs in reverse). They do not depend on each other:
+ * `start` brings them up concurrently.
+ */
+const BACKING_SERVICES: readonly BackingServiceFactory[] = [
+  postgresService,
+  redisService,
+  nginxService,
+  kafkaService,
+  rabbitmqService,
+];
+
+/** The names `services <action> <name>` accepts, in `BACKING_SERVICES` order. */
+export const BACKING_SERVICE_NAMES = ["postgres", "redis", "nginx", "kafka", "rabbitmq"] as const;
+
+const ACTIONS = ["start", "stop", "restart", "status"] as const;
+type Action = (typeof ACTIONS)[number];
 
 /** Where progress and results go (one line per call, no trailing newline). */
 export interface ServicesOutput {
@@ -34,32 +52,44 @@ export interface ServicesOutput {
 }
 
 /** The help text of `npm run services`. */
-export const SERVICES_USAGE = `Usage: npm run services [-- start|stop|status]
+export const SERVICES_USAGE = `Usage: npm run services [-- start|stop|restart|status [NAME]]
 
-  start    (default) install what is missing, start PostgreSQL, Redis and NGINX on 127.0.0.1,
-           create a database per service; does nothing for what already runs
+  start    (default) install what is missing, start PostgreSQL, Redis, NGINX, Kafka (KRaft)
+           and RabbitMQ on 127.0.0.1, create a database per service; does nothing for what
+           already runs
   stop     stop them cleanly (data is kept); fine when already stopped
+  restart  stop, then start
   status   say which are up, with their URLs (exit code 3 when any is down)
 
+NAME (postgres, redis, nginx, kafka or rabbitmq) limits the command to that one service.
+
 Runs them with Docker Compose (deploy/compose/compose.yaml) when a Docker engine answers,
-otherwise directly from Debian packages (apt-get installs missing ones when run as root).
+otherwise directly: Debian packages (apt-get installs missing ones when run as root), and
+Kafka's jars from Maven Central (into Maven's local repository, on the first start).
 
 Environment:
-  SOUK_SERVICES_DIR         state, data and logs (default: <repo>/.souk-services)
-  SOUK_PG_PORT              PostgreSQL port (default 55432)
-  SOUK_REDIS_PORT           Redis port (default 56379)
-  SOUK_NGINX_PORT           NGINX health server port (default 58080)
-  SOUK_SERVICES_RUNTIME     auto | local | compose (default auto)
-  SOUK_SERVICES_TIMEOUT_MS  longest wait for one service to start or stop (default 60000)`;
+  SOUK_SERVICES_DIR           state, data and logs (default: <repo>/.souk-services)
+  SOUK_PG_PORT                PostgreSQL port (default 55432)
+  SOUK_REDIS_PORT             Redis port (default 56379)
+  SOUK_NGINX_PORT             NGINX health server port (default 58080)
+  SOUK_KAFKA_PORT             Kafka broker port (default 59092)
+  SOUK_KAFKA_CONTROLLER_PORT  Kafka KRaft controller port (default 59093)
+  SOUK_RABBITMQ_PORT          RabbitMQ AMQP port (default 55672)
+  SOUK_RABBITMQ_DIST_PORT     RabbitMQ Erlang distribution port (default 55673)
+  SOUK_RABBITMQ_EPMD_PORT     port of RabbitMQ's epmd (default 54369)
+  SOUK_SERVICES_RUNTIME       auto | local | compose (default auto)
+  SOUK_SERVICES_TIMEOUT_MS    longest wait for one service to start or stop (default 60000)`;
 
 /** A fresh machine's apt-get install may take minutes; a second `start` waits for the first. */
 const LOCK_TIMEOUT_MS = 20 * 60_000;
 
 /**
- * Runs `services <action>` and resolves to the process exit code: 0 done (for `status`: all up),
- * 1 a service failed (the message names it and its log file), 2 bad arguments or environment,
- * 3 `status` found a service down. `argv` is `[]` (start), `["start"]`, `["stop"]`, `["status"]`
- * or `["--help"]`. `env` (default: this process's) holds the variables of `SERVICES_USAGE`.
+ * Runs `services <action> [name]` and resolves to the process exit code: 0 done (for `status`:
+ * all up), 1 a service failed (the message names it and its log file), 2 bad arguments or
+ * environment, 3 `status` found a service down. `argv` is `[]` (start), `[action]` or
+ * `[action, name]` with an action of `start|stop|restart|status` and a name of
+ * `BACKING_SERVICE_NAMES`, or `["--help"]`. `env` (default: this process's) holds the variables
+ * of `SERVICES_USAGE`.
  *
  * @throws only on a bug; every expected failure is a message on `out` and a non-zero code.
  */
@@ -68,7 +98,8 @@ export async function runServicesCommand(
   out: ServicesOutput,
   env: Record<string, string | undefined> = process.env,
 ): Promise<number> {
-  let action: string;
+  let action: Action;
+  let only: string | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -80,10 +111,13 @@ export async function runServicesCommand(
       out.log(SERVICES_USAGE);
       return 0;
     }
-    action = positionals[0] ?? "start";
-    if (positionals.length > 1 || !["start", "stop", "status"].includes(action)) {
-      throw new Error(`unknown command "${positionals.join(" ")}"`);
+    const [verb = "start", name, ...rest] = positionals;
+    if (!isAction(verb) || rest.length > 0) throw new Error(`unknown command "${positionals.join(" ")}"`);
+    if (name !== undefined && !(BACKING_SERVICE_NAMES as readonly string[]).includes(name)) {
+      throw new Error(`unknown service "${name}": expected one of ${BACKING_SERVICE_NAMES.join(", ")}`);
     }
+    action = verb;
+    only = name;
   } catch (error) {
     out.log(`services: ${error instanceof Error ? error.message : String(error)}\n\n${SERVICES_USAGE}`);
     return 2;
@@ -99,13 +133,17 @@ export async function runServicesCommand(
   }
 
   const ctx = createContext(config, out);
-  const services = BACKING_SERVICES.map((create) => create(ctx));
+  const all = BACKING_SERVICES.map((create) => create(ctx));
+  const services = only === undefined ? all : all.filter((service) => service.name === only);
   try {
     const runtime = await chooseRuntime(config);
-    out.log(`services: ${action} — state in ${ctx.layout.root}; runtime: ${RUNTIME_DESCRIPTIONS[runtime]}`);
-    if (action === "start") await start(ctx, runtime, services);
-    if (action === "stop") await stop(ctx, runtime, services);
-    if (action === "status") return (await status(ctx, runtime, services)) ? 0 : 3;
+    const what = only === undefined ? action : `${action} ${only}`;
+    out.log(`services: ${what} — state in ${ctx.layout.root}; runtime: ${RUNTIME_DESCRIPTIONS[runtime]}`);
+    const scope = { runtime, services, all: only === undefined };
+    if (action === "start") await start(ctx, scope);
+    if (action === "stop") await stop(ctx, scope);
+    if (action === "restart") await restart(ctx, scope);
+    if (action === "status") return (await status(ctx, scope)) ? 0 : 3;
     return 0;
   } catch (error) {
     if (!(error instanceof ServicesError)) throw error;
@@ -139,7 +177,18 @@ export async function reloadBackingNginx(env: Record<string, string | undefined>
   else await reloadNginx(ctx);
 }
 
+function isAction(word: string): word is Action {
+  return (ACTIONS as readonly string[]).includes(word);
+}
+
 type Runtime = "local" | "compose";
+
+/** What one command acts on: some or `all` of the services, through one runtime. */
+interface Scope {
+  readonly runtime: Runtime;
+  readonly services: readonly BackingService[];
+  readonly all: boolean;
+}
 
 const RUNTIME_DESCRIPTIONS: Record<Runtime, string> = {
   local: "local (daemons started directly on 127.0.0.1, no systemd)",
@@ -174,65 +223,133 @@ async function createStateDir(ctx: BackingContext): Promise<void> {
   if (ctx.isRoot) await chmod(ctx.layout.root, 0o755);
 }
 
-async function start(ctx: BackingContext, runtime: Runtime, services: readonly BackingService[]): Promise<void> {
+async function start(ctx: BackingContext, scope: Scope): Promise<void> {
   const started = performance.now();
   await createStateDir(ctx);
-  const outcomes = new Map<string, string>();
-  await withStateLock(ctx.layout.root, LOCK_TIMEOUT_MS, async () => {
-    if (runtime === "compose") {
-      await composeRuntime(ctx, services).start();
-      for (const service of services) outcomes.set(service.name, "up");
-      return;
-    }
-    const missingPackages = async () => [
-      ...new Set((await Promise.all(services.map((service) => service.missingPackages()))).flat()),
-    ];
-    const missing = await missingPackages();
-    if (missing.length > 0) {
-      ctx.log(`services: installing ${missing.join(" ")} with apt-get (minutes on a fresh machine)`);
-      await installDebianPackages(ctx, missing);
-      const still = await missingPackages();
-      if (still.length > 0) {
-        const aptLog = join(ctx.layout.logs, "apt.log");
-        throw new ServicesError("install", `apt-get ran, but ${still.join(", ")} still lacks its programs`, aptLog);
-      }
-    }
-    ctx.log(
-      await reserveLocalPorts(
-        souksFixedPorts({
-          pg: ctx.config.SOUK_PG_PORT,
-          redis: ctx.config.SOUK_REDIS_PORT,
-          nginx: ctx.config.SOUK_NGINX_PORT,
-        }),
-      ),
-    );
-    for (const service of services) outcomes.set(service.name, await service.start());
-  });
+  const outcomes = await withStateLock(ctx.layout.root, LOCK_TIMEOUT_MS, () => startLocked(ctx, scope));
   ctx.log(`services: ready in ${formatDuration(performance.now() - started)}`);
-  for (const service of services) {
-    ctx.log(`  ${service.name.padEnd(9)} ${(outcomes.get(service.name) ?? "").padEnd(16)} ${service.url}`);
-  }
+  logOutcomes(ctx, scope.services, outcomes);
   ctx.log(`  logs in ${ctx.layout.logs}; NGINX includes ${ctx.layout.nginxConfD}/*.conf`);
 }
 
-async function stop(ctx: BackingContext, runtime: Runtime, services: readonly BackingService[]): Promise<void> {
+/** Installs what is missing, then starts every service of `scope` at once; holds the state lock. */
+async function startLocked(ctx: BackingContext, { runtime, services }: Scope): Promise<Map<string, string>> {
+  const outcomes = new Map<string, string>();
+  if (runtime === "compose") {
+    await composeRuntime(ctx, services).start();
+    for (const service of services) outcomes.set(service.name, "up");
+    return outcomes;
+  }
+  await install(ctx, services);
+  ctx.log(
+    await reserveLocalPorts(
+      souksFixedPorts({
+        pg: ctx.config.SOUK_PG_PORT,
+        redis: ctx.config.SOUK_REDIS_PORT,
+        nginx: ctx.config.SOUK_NGINX_PORT,
+        brokers: [
+          ctx.config.SOUK_KAFKA_PORT,
+          ctx.config.SOUK_KAFKA_CONTROLLER_PORT,
+          ctx.config.SOUK_RABBITMQ_PORT,
+          ctx.config.SOUK_RABBITMQ_DIST_PORT,
+          ctx.config.SOUK_RABBITMQ_EPMD_PORT,
+        ],
+      }),
+    ),
+  );
+  // Independent servers: a JVM and an Erlang VM booting side by side take about as long as the slower one.
+  const results = await Promise.allSettled(services.map((service) => service.start()));
+  results.forEach((result, index) => {
+    const service = services[index];
+    if (service !== undefined && result.status === "fulfilled") outcomes.set(service.name, result.value);
+  });
+  throwFirstFailure(ctx, results);
+  return outcomes;
+}
+
+/**
+ * The install step: apt-get for missing Debian packages and every service's `fetch` (Kafka's jars
+ * from Maven Central) side by side; a service whose own packages are missing fetches after apt-get.
+ */
+async function install(ctx: BackingContext, services: readonly BackingService[]): Promise<void> {
+  const missingPerService = await Promise.all(services.map((service) => service.missingPackages()));
+  const missing = [...new Set(missingPerService.flat())];
+  if (missing.length > 0) {
+    ctx.log(`services: installing ${missing.join(" ")} with apt-get (minutes on a fresh machine)`);
+  }
+  const apt = installDebianPackages(ctx, missing);
+  const fetches = services.map(async (service, index) => {
+    if ((missingPerService[index] ?? []).length > 0) await apt;
+    await service.fetch?.();
+  });
+  throwFirstFailure(ctx, await Promise.allSettled([apt, ...fetches]));
+  if (missing.length > 0) {
+    const still = [...new Set((await Promise.all(services.map((service) => service.missingPackages()))).flat())];
+    if (still.length > 0) {
+      const aptLog = join(ctx.layout.logs, "apt.log");
+      throw new ServicesError("install", `apt-get ran, but ${still.join(", ")} still lacks its programs`, aptLog);
+    }
+  }
+}
+
+/**
+ * Rethrows the first failure of `results` after logging the messages of the others, so
+ * concurrent steps that fail together are all reported.
+ */
+function throwFirstFailure(ctx: BackingContext, results: readonly PromiseSettledResult<unknown>[]): void {
+  const failures = results.flatMap((result) =>
+    result.status === "rejected"
+      ? [result.reason instanceof Error ? result.reason : new Error(String(result.reason))]
+      : [],
+  );
+  const [first, ...others] = failures;
+  if (first === undefined) return;
+  // The same apt-get failure reaches every fetch that waited for it: report it once.
+  for (const other of others) if (other !== first) ctx.log(`services: ${other.message}`);
+  throw first;
+}
+
+async function stop(ctx: BackingContext, scope: Scope): Promise<void> {
   const started = performance.now();
   await createStateDir(ctx);
-  await withStateLock(ctx.layout.root, LOCK_TIMEOUT_MS, async () => {
-    if (runtime === "compose") {
-      if ((await composeRuntime(ctx, services).stop()) === "not running") ctx.log("  compose: not running");
-      return;
-    }
-    for (const service of [...services].reverse()) {
-      // A service that was stopped already logged its timed step; say so only for the others.
-      if ((await service.stop()) === "not running") ctx.log(`  ${service.name}: not running`);
-    }
-  });
+  await withStateLock(ctx.layout.root, LOCK_TIMEOUT_MS, () => stopLocked(ctx, scope));
   ctx.log(`services: stopped in ${formatDuration(performance.now() - started)}`);
 }
 
+/** Stops the services of `scope` one by one, in reverse order; holds the state lock. */
+async function stopLocked(ctx: BackingContext, { runtime, services, all }: Scope): Promise<void> {
+  if (runtime === "compose") {
+    const compose = composeRuntime(ctx, services);
+    if ((await (all ? compose.stop() : compose.stopServices())) === "not running") ctx.log("  compose: not running");
+    return;
+  }
+  for (const service of [...services].reverse()) {
+    // A service that was stopped already logged its timed step; say so only for the others.
+    if ((await service.stop()) === "not running") ctx.log(`  ${service.name}: not running`);
+  }
+}
+
+/** `stop` then `start` under one hold of the state lock, so no other run slips in between. */
+async function restart(ctx: BackingContext, scope: Scope): Promise<void> {
+  const started = performance.now();
+  await createStateDir(ctx);
+  const outcomes = await withStateLock(ctx.layout.root, LOCK_TIMEOUT_MS, async () => {
+    await stopLocked(ctx, scope);
+    return startLocked(ctx, scope);
+  });
+  ctx.log(`services: restarted in ${formatDuration(performance.now() - started)}`);
+  logOutcomes(ctx, scope.services, outcomes);
+}
+
+/** One line per service: name, what `start` did (`started`, `already running`, `up`), URL. */
+function logOutcomes(ctx: BackingContext, services: readonly BackingService[], outcomes: Map<string, string>): void {
+  for (const service of services) {
+    ctx.log(`  ${service.name.padEnd(9)} ${(outcomes.get(service.name) ?? "").padEnd(16)} ${service.url}`);
+  }
+}
+
 /** Logs one line per service; true when every one is up. */
-async function status(ctx: BackingContext, runtime: Runtime, services: readonly BackingService[]): Promise<boolean> {
+async function status(ctx: BackingContext, { runtime, services }: Scope): Promise<boolean> {
   const compose = runtime === "compose" ? composeRuntime(ctx, services) : undefined;
   const statuses: ServiceStatus[] = await Promise.all(
     services.map((service) => (compose === undefined ? service.status() : compose.status(service))),
