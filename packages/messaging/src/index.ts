@@ -26,3 +26,4 @@ export {
   type AmqpMessageLike,
 } from "./cloudevents-amqp.ts";
 export { DEFAULT_JOB_BACKOFF, DEFAULT_MAX_ATTEMPTS, retryDelayMs } from "./job-retry-policy.ts";
+export * from "./resilient.ts";

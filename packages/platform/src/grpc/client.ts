@@ -110,7 +110,22 @@ function abortedByCaller(options: CallOptions | undefined): boolean {
  */
 function isUpstreamFailure(error: unknown): boolean {
   if (!(error instanceof ConnectError) || isServiceAnswer(error)) return false;
-  return error.code === Code.Unavailable || error.code === Code.DeadlineExceeded || error.code === Code.Aborted;
+  return (
+    error.code === Code.Unavailable ||
+    error.code === Code.DeadlineExceeded ||
+    error.code === Code.Aborted ||
+    isRefusedStream(error)
+  );
+}
+
+/**
+ * True when the server refused the call's HTTP/2 stream (RST_STREAM REFUSED_STREAM, e.g. a
+ * process shutting down or at its stream limit). RFC 9113 §8.7: a refused stream was not
+ * processed, so any call — idempotent or not — can be sent again. connect-node reports it as
+ * INTERNAL with the nghttp2 code in the message.
+ */
+function isRefusedStream(error: unknown): boolean {
+  return error instanceof ConnectError && error.rawMessage.includes("NGHTTP2_REFUSED_STREAM");
 }
 
 /**
@@ -130,7 +145,12 @@ function isServiceAnswer(error: ConnectError): boolean {
  */
 function isTransient(error: unknown): boolean {
   if (!(error instanceof ConnectError)) return false;
-  return error.code === Code.Unavailable || error.code === Code.Aborted || error.code === Code.Canceled;
+  return (
+    error.code === Code.Unavailable ||
+    error.code === Code.Aborted ||
+    error.code === Code.Canceled ||
+    isRefusedStream(error)
+  );
 }
 
 /**
@@ -144,6 +164,16 @@ function toCallerError(error: unknown, upstream: GrpcUpstream, options: CallOpti
     return new ConnectError(`${upstream.baseUrl} is unavailable (circuit open)`, Code.Unavailable);
   }
   if (error instanceof TaskCancelledError) return new ConnectError("the call was cancelled", Code.Canceled);
+  if (isRefusedStream(error)) {
+    const refused = error as ConnectError;
+    return new ConnectError(
+      `${upstream.baseUrl} refused the call`,
+      Code.Unavailable,
+      refused.metadata,
+      undefined,
+      error,
+    );
+  }
   if (error instanceof ConnectError && (error.code === Code.Aborted || error.code === Code.Canceled)) {
     if (!abortedByCaller(options)) {
       return new ConnectError(error.rawMessage, Code.Unavailable, error.metadata, undefined, error);
@@ -158,7 +188,8 @@ function toCallerError(error: unknown, upstream: GrpcUpstream, options: CallOpti
  * - has a deadline (`timeoutMs`, default 2 s, or the call's own `timeoutMs`), retries included;
  * - goes through the upstream's circuit breaker: while it is open, calls fail at once with
  *   UNAVAILABLE (a ConnectError), and it recovers on its own after a successful trial call;
- * - is retried only when its method is listed in `idempotent` (see GrpcClientOptions).
+ * - is retried only when its method is listed in `idempotent` (see GrpcClientOptions), or —
+ *   any method — when the server refused its HTTP/2 stream (it was never processed).
  * Errors reach the caller as ConnectErrors whose metadata carries the upstream's SoukError code
  * and fields, so `fromConnectError` gives back the upstream's SoukError. Streaming methods are
  * passed through without retry or breaker.
@@ -176,9 +207,15 @@ export function grpcClient<S extends DescService>(service: S, options: GrpcClien
       throw new Error(`${service.typeName} has no method "${name}" (listed as idempotent)`);
     }
   }
+  const backoff = new ExponentialBackoff({ initialDelay: options.retryDelayMs ?? 25, maxDelay: 500 });
   const retrying: RetryPolicy = retry(handleWhen(isTransient), {
     maxAttempts: (options.maxAttempts ?? 3) - 1,
-    backoff: new ExponentialBackoff({ initialDelay: options.retryDelayMs ?? 25, maxDelay: 500 }),
+    backoff,
+  });
+  // Any method may be sent again when its stream was refused: the server never saw it.
+  const retryingRefused: RetryPolicy = retry(handleWhen(isRefusedStream), {
+    maxAttempts: (options.maxAttempts ?? 3) - 1,
+    backoff,
   });
   const raw = createClient(service, upstream.transport) as unknown as Record<string, AnyUnaryCall>;
   const client: Record<string, unknown> = {};
@@ -208,7 +245,7 @@ export function grpcClient<S extends DescService>(service: S, options: GrpcClien
         }
       };
       try {
-        return await (canRetry ? retrying.execute(attempt, callOptions?.signal) : attempt());
+        return await (canRetry ? retrying : retryingRefused).execute(attempt, callOptions?.signal);
       } catch (error) {
         throw toCallerError(error, upstream, callOptions);
       }
