@@ -1,7 +1,7 @@
-import { PGlite } from "@electric-sql/pglite";
-import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+// PGlite and pg are imported when a database of their kind is opened: a process on a PostgreSQL
+// server never loads PGlite (nor pg_trgm's WASM), and the embedded store never loads pg.
+import type { PGlite } from "@electric-sql/pglite";
 import { Mutex } from "async-mutex";
-import pg from "pg";
 import {
   CompiledQuery,
   Kysely,
@@ -97,7 +97,14 @@ const INT8_OID = 20;
  * directory, or `memory://` for a throwaway database. A `postgres://` URL picks a
  * PostgreSQL server through a `pg` pool of at most `maxConnections` (default 10).
  */
-export type DatabaseOptions = { readonly dataDir: string } | { readonly url: string; readonly maxConnections?: number };
+export type DatabaseOptions =
+  | { readonly dataDir: string }
+  | {
+      readonly url: string;
+      readonly maxConnections?: number;
+      /** Told when a pooled connection fails outside a query (e.g. the server restarted); default: ignored. */
+      readonly onIdleError?: (error: Error) => void;
+    };
 
 /**
  * A Postgres database shared by several services, each in its own schema
@@ -115,7 +122,11 @@ export interface SqlDatabase {
   close(): Promise<void>;
 }
 
-function pgliteDialect(dataDir: string): Dialect {
+async function pgliteDialect(dataDir: string): Promise<Dialect> {
+  const [{ PGlite }, { pg_trgm }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("@electric-sql/pglite/contrib/pg_trgm"),
+  ]);
   const pglite = new PGlite(dataDir, {
     extensions: { pg_trgm },
     parsers: { [INT8_OID]: (value: string) => Number(value) },
@@ -128,7 +139,12 @@ function pgliteDialect(dataDir: string): Dialect {
   };
 }
 
-function serverDialect(url: string, maxConnections: number): Dialect {
+async function serverDialect(
+  url: string,
+  maxConnections: number,
+  onIdleError: ((error: Error) => void) | undefined,
+): Promise<Dialect> {
+  const { default: pg } = await import("pg");
   const pool = new pg.Pool({
     connectionString: url,
     max: maxConnections,
@@ -139,6 +155,13 @@ function serverDialect(url: string, maxConnections: number): Dialect {
           : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle pooled connection the server drops (a PostgreSQL restart: 57P01) emits "error" on
+  // the pool; unhandled, that would crash the process. The pool discards the client and the
+  // next query connects again; queries in flight get their own error.
+  pool.on("error", (error) => onIdleError?.(error));
+  // A connection checked out by a transaction that the server terminates emits "error" on the
+  // client itself (no pool listener then): the query in progress fails with it; never a crash.
+  pool.on("connect", (client) => client.on("error", (error) => onIdleError?.(error)));
   return new PostgresDialect({ pool });
 }
 
@@ -148,7 +171,9 @@ function serverDialect(url: string, maxConnections: number): Dialect {
  */
 export async function openDatabase(options: DatabaseOptions): Promise<SqlDatabase> {
   const dialect =
-    "url" in options ? serverDialect(options.url, options.maxConnections ?? 10) : pgliteDialect(options.dataDir);
+    "url" in options
+      ? await serverDialect(options.url, options.maxConnections ?? 10, options.onIdleError)
+      : await pgliteDialect(options.dataDir);
   const root = new Kysely<Record<string, never>>({ dialect });
   await sql`create extension if not exists pg_trgm`.execute(root);
   return {

@@ -147,7 +147,7 @@ export function toConnectError(error: unknown): ConnectError {
  * refused or reset socket, or node-postgres's "Connection terminated" (which carries no code).
  * A restart of PostgreSQL is an outage to retry through, not a server bug.
  */
-function isDatabaseUnreachable(error: unknown): boolean {
+export function isDatabaseUnreachable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code))) return true;
   if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EPIPE" || code === "ETIMEDOUT") return true;

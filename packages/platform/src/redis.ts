@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { Redis, ReplyError } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis } from "ioredis";
 import type { Logger } from "./log.ts";
 
 export type { Redis } from "ioredis";
@@ -22,8 +23,18 @@ export interface RedisClientOptions {
   readonly connectionName?: string;
 }
 
-/** ioredis types its ReplyError (a reply starting with `-`, e.g. `-WRONGTYPE …`) as `any`. */
-const RedisReplyError = ReplyError as typeof Error;
+let ioredisModule: typeof import("ioredis") | undefined;
+
+/**
+ * ioredis (a CommonJS package), required on first use: a process that never opens Redis
+ * (most services of the distributed topology) does not load it.
+ */
+function ioredis(): typeof import("ioredis") {
+  return (ioredisModule ??= createRequire(import.meta.url)("ioredis") as typeof import("ioredis"));
+}
+
+/** ioredis's ReplyError (a reply starting with `-`, e.g. `-WRONGTYPE …`), which it types as `any`. */
+const RedisReplyError = () => ioredis().ReplyError as typeof Error;
 
 /** Reconnection delay after the `times`-th failed attempt: 50 ms doubling to 2 s, plus up to 20 % jitter. */
 function reconnectDelayMs(times: number): number {
@@ -58,7 +69,7 @@ function loggableUrl(url: string): string {
  * Close the client with `closeRedis`.
  */
 export function openRedis(url: string, logger: Logger, options: RedisClientOptions = {}): Redis {
-  const redis = new Redis(url, {
+  const redis = new (ioredis().Redis)(url, {
     connectTimeout: options.connectTimeoutMs ?? 2_000,
     commandTimeout: options.commandTimeoutMs ?? 2_000,
     maxRetriesPerRequest: 1,
@@ -141,7 +152,7 @@ export async function closeRedis(redis: Redis, timeoutMs = 2_000): Promise<void>
  */
 export function isRedisUnavailableError(error: unknown): boolean {
   if (!(error instanceof Error) || error instanceof TypeError || error instanceof RangeError) return false;
-  if (error instanceof RedisReplyError) {
+  if (error instanceof RedisReplyError()) {
     return /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/.test(error.message);
   }
   return true;
@@ -170,7 +181,7 @@ export function redisScript(lua: string): RedisScript {
       try {
         return await redis.evalsha(sha, keys.length, ...keys, ...args);
       } catch (error) {
-        if (!(error instanceof RedisReplyError) || !error.message.startsWith("NOSCRIPT")) throw error;
+        if (!(error instanceof RedisReplyError()) || !error.message.startsWith("NOSCRIPT")) throw error;
         return redis.eval(lua, keys.length, ...keys, ...args);
       }
     },

@@ -9,9 +9,14 @@ import {
   type TextMapGetter,
 } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { BatchSpanProcessor, ParentBasedSampler, AlwaysOnSampler, TracerProvider } from "@opentelemetry/sdk-trace";
+import { ExportResultCode, W3CTraceContextPropagator } from "@opentelemetry/core";
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  AlwaysOnSampler,
+  TracerProvider,
+  type SpanExporter,
+} from "@opentelemetry/sdk-trace";
 
 export { SpanKind } from "@opentelemetry/api";
 
@@ -35,6 +40,37 @@ export interface TracingOptions {
 }
 
 /**
+ * An OTLP/HTTP span exporter (`@opentelemetry/exporter-trace-otlp-http`) whose module — with its
+ * transport and serialization stack, several MB per process — is imported on the first batch, so
+ * a process that exports nothing never loads it. A failed import fails that batch (the SDK logs it).
+ */
+function lazyOtlpExporter(url: string): SpanExporter {
+  let loaded: Promise<SpanExporter> | undefined;
+  const load = () =>
+    (loaded ??= import("@opentelemetry/exporter-trace-otlp-http").then(
+      ({ OTLPTraceExporter }) => new OTLPTraceExporter({ url }),
+    ));
+  return {
+    export(spans, resultCallback) {
+      load().then(
+        (exporter) => exporter.export(spans, resultCallback),
+        (error: unknown) =>
+          resultCallback({
+            code: ExportResultCode.FAILED,
+            error: error instanceof Error ? error : new Error(String(error)),
+          }),
+      );
+    },
+    async shutdown() {
+      if (loaded !== undefined) await (await loaded).shutdown();
+    },
+    async forceFlush() {
+      if (loaded !== undefined) await (await loaded).forceFlush?.();
+    },
+  };
+}
+
+/**
  * Registers OpenTelemetry for this process, once (later calls are no-ops): an
  * AsyncLocalStorage context manager (the active span follows async calls), the W3C Trace
  * Context propagator (`traceparent`/`tracestate`), and a tracer provider sampling parent-based,
@@ -49,7 +85,7 @@ export function initTracing(options: TracingOptions): void {
     spanProcessors:
       options.otlpEndpoint === undefined || options.otlpEndpoint === ""
         ? []
-        : [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.otlpEndpoint }) })],
+        : [new BatchSpanProcessor({ exporter: lazyOtlpExporter(options.otlpEndpoint) })],
   });
   trace.setGlobalTracerProvider(provider);
 }

@@ -3,16 +3,27 @@
 // variables (the same objects the embedded launcher reads).
 import Type, { type Static } from "typebox";
 import { LogLevel } from "@souk/platform";
-import { CartConfig } from "@souk/cart";
-import { CatalogConfig } from "@souk/catalog";
-import { GatewayConfig } from "@souk/gateway";
-import { IdentityConfig } from "@souk/identity";
-import { InventoryConfig } from "@souk/inventory";
-import { OrdersConfig } from "@souk/orders";
-import { PaymentsConfig } from "@souk/payments";
+import { CartConfig } from "@souk/cart/config";
+import { CatalogConfig } from "@souk/catalog/config";
+import { GatewayConfig } from "@souk/gateway/config";
+import { IdentityConfig } from "@souk/identity/config";
+import { InventoryConfig } from "@souk/inventory/config";
+import { OrdersConfig } from "@souk/orders/config";
+import { PaymentsConfig } from "@souk/payments/config";
+import { NotificationsConfig } from "@souk/notifications/config";
+import { AnalyticsConfig } from "@souk/analytics/config";
 
 /** The services that run as gRPC servers, each with its own database. */
-export const SERVICE_NAMES = ["identity", "catalog", "cart", "inventory", "payments", "orders"] as const;
+export const SERVICE_NAMES = [
+  "identity",
+  "catalog",
+  "cart",
+  "inventory",
+  "payments",
+  "orders",
+  "notifications",
+  "analytics",
+] as const;
 
 /** A gRPC service process. */
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -39,6 +50,8 @@ export const DEFAULT_GRPC_PORTS: Readonly<Record<ServiceName, number>> = {
   inventory: 50054,
   payments: 50055,
   orders: 50056,
+  notifications: 50057,
+  analytics: 50058,
 };
 
 /**
@@ -54,6 +67,8 @@ const DEFAULT_TIMEOUTS_MS: Readonly<Record<ServiceName, number>> = {
   inventory: 2_000,
   payments: 10_000,
   orders: 15_000,
+  notifications: 5_000,
+  analytics: 10_000,
 };
 
 /** The services each process calls (ARCHITECTURE.md: cart → catalog, inventory; orders → cart, inventory, payments). */
@@ -64,7 +79,9 @@ export const UPSTREAMS: Readonly<Record<ProcessName, readonly ServiceName[]>> = 
   payments: [],
   cart: ["catalog", "inventory"],
   orders: ["cart", "inventory", "payments"],
-  gateway: ["identity", "catalog", "cart", "inventory", "orders"],
+  notifications: ["identity"],
+  analytics: [],
+  gateway: ["identity", "catalog", "cart", "inventory", "orders", "notifications", "analytics"],
 };
 
 const postgresUrl = (description: string) =>
@@ -106,11 +123,30 @@ export const ProcessConfig = Type.Object({
   INVENTORY_DATABASE_URL: postgresUrl("PostgreSQL URL of inventory's database"),
   PAYMENTS_DATABASE_URL: postgresUrl("PostgreSQL URL of payments' database"),
   ORDERS_DATABASE_URL: postgresUrl("PostgreSQL URL of orders' database"),
+  NOTIFICATIONS_DATABASE_URL: postgresUrl("PostgreSQL URL of notifications' database"),
+  ANALYTICS_DATABASE_URL: postgresUrl("PostgreSQL URL of analytics' database"),
   REDIS_URL: Type.String({
     minLength: 1,
     default: "redis://127.0.0.1:56379",
     description: "Redis for cart, the catalog cache and fraud velocity (what `npm run services` starts)",
   }),
+  KAFKA_BROKERS: Type.String({
+    pattern: "^[^\\s,]+:\\d+(,[^\\s,]+:\\d+)*$",
+    default: "127.0.0.1:59092",
+    description: "Kafka bootstrap brokers, host:port comma-separated (what `npm run services` starts)",
+  }),
+  RABBITMQ_URL: Type.String({
+    pattern: "^amqps?://\\S+$",
+    default: "amqp://souk:souk@127.0.0.1:55672/souk",
+    description: "RabbitMQ for notifications' work queues (what `npm run services` starts)",
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: "^https?://\\S+$",
+      description:
+        "OTLP/HTTP endpoint spans are exported to (e.g. Jaeger's http://127.0.0.1:4318/v1/traces); unset: not exported",
+    }),
+  ),
   DATABASE_MAX_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: "Pool size" }),
   SOUK_IDENTITY_GRPC_URL: grpcUrl("identity"),
   SOUK_CATALOG_GRPC_URL: grpcUrl("catalog"),
@@ -118,12 +154,23 @@ export const ProcessConfig = Type.Object({
   SOUK_INVENTORY_GRPC_URL: grpcUrl("inventory"),
   SOUK_PAYMENTS_GRPC_URL: grpcUrl("payments"),
   SOUK_ORDERS_GRPC_URL: grpcUrl("orders"),
+  SOUK_NOTIFICATIONS_GRPC_URL: grpcUrl("notifications"),
+  SOUK_ANALYTICS_GRPC_URL: grpcUrl("analytics"),
   SOUK_IDENTITY_GRPC_TIMEOUT_MS: grpcTimeout("identity"),
   SOUK_CATALOG_GRPC_TIMEOUT_MS: grpcTimeout("catalog"),
   SOUK_CART_GRPC_TIMEOUT_MS: grpcTimeout("cart"),
   SOUK_INVENTORY_GRPC_TIMEOUT_MS: grpcTimeout("inventory"),
   SOUK_PAYMENTS_GRPC_TIMEOUT_MS: grpcTimeout("payments"),
   SOUK_ORDERS_GRPC_TIMEOUT_MS: grpcTimeout("orders"),
+  SOUK_NOTIFICATIONS_GRPC_TIMEOUT_MS: grpcTimeout("notifications"),
+  SOUK_ANALYTICS_GRPC_TIMEOUT_MS: grpcTimeout("analytics"),
+  METRICS_PORT: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      description: "HTTP port of a service's /metrics, /livez and /readyz (default: its gRPC port + 1000)",
+    }),
+  ),
   SOUK_SEED_CATALOG: Type.Boolean({
     default: true,
     description:
@@ -132,7 +179,8 @@ export const ProcessConfig = Type.Object({
   SOUK_UPSTREAM_WAIT_MS: Type.Integer({
     minimum: 0,
     default: 30_000,
-    description: "How long the gateway waits for catalog and inventory to answer before seeding fails",
+    description:
+      "How long a starting process waits for PostgreSQL, and the gateway for catalog and inventory before seeding, before it gives up",
   }),
 });
 
@@ -150,6 +198,8 @@ export const DistributedConfig = Type.Object({
   ...InventoryConfig.properties,
   ...PaymentsConfig.properties,
   ...OrdersConfig.properties,
+  ...NotificationsConfig.properties,
+  ...AnalyticsConfig.properties,
 });
 
 /** Parsed `DistributedConfig`. */
@@ -169,6 +219,11 @@ export function databaseUrlOf(name: ServiceName, config: DistributedConfig): str
 /** The port `name`'s gRPC server listens on: `GRPC_PORT`, else its fixed port. */
 export function grpcPortOf(name: ServiceName, config: DistributedConfig): number {
   return config.GRPC_PORT ?? DEFAULT_GRPC_PORTS[name];
+}
+
+/** The port of `name`'s HTTP metrics endpoint: `METRICS_PORT`, else its gRPC port + 1000. */
+export function metricsPortOf(name: ServiceName, config: DistributedConfig): number {
+  return config.METRICS_PORT ?? grpcPortOf(name, config) + 1000;
 }
 
 /** Where `name` answers (`SOUK_<NAME>_GRPC_URL`) and the default deadline of calls to it (`SOUK_<NAME>_GRPC_TIMEOUT_MS`). */

@@ -8,7 +8,12 @@ import { OrdersService } from "@souk/contracts/orders";
 import { PaymentsService } from "@souk/contracts/payments";
 import {
   createLogger,
+  createHttpServer,
+  isDatabaseUnreachable,
   createMetrics,
+  type Metrics,
+  initTracing,
+  shutdownTracing,
   fromConnectError,
   loadConfig,
   openDatabase,
@@ -20,14 +25,25 @@ import {
   type Logger,
   type SqlDatabase,
 } from "@souk/platform";
-import { createCartService } from "@souk/cart";
-import { createCatalogService } from "@souk/catalog";
-import { createGateway } from "@souk/gateway";
-import { createIdentityService } from "@souk/identity";
-import { createInventoryService } from "@souk/inventory";
-import { createOrdersService } from "@souk/orders";
-import { createPaymentsService } from "@souk/payments";
-import { databaseUrlOf, DistributedConfig, grpcPortOf, type ProcessName, type ServiceName } from "./config.ts";
+import { ExponentialBackoff, handleWhen, retry } from "cockatiel";
+import {
+  createKafkaEventLog,
+  createRabbitMqJobQueue,
+  resilientEventLog,
+  resilientJobQueue,
+  TOPIC_SPECS,
+  type EventLog,
+} from "@souk/messaging";
+import { AnalyticsService } from "@souk/contracts/analytics";
+import { NotificationsService } from "@souk/contracts/notifications";
+import {
+  databaseUrlOf,
+  DistributedConfig,
+  grpcPortOf,
+  metricsPortOf,
+  type ProcessName,
+  type ServiceName,
+} from "./config.ts";
 import { serveGrpc, type GrpcServiceBinding } from "@souk/platform/grpc";
 import { createUpstreamClients, type UpstreamClients } from "./upstream.clients.ts";
 
@@ -62,15 +78,22 @@ interface ComposedService {
 }
 
 interface ServiceDeps {
+  /** The process's metrics registry (served on its HTTP metrics port). */
+  readonly metrics: Metrics;
   readonly database: SqlDatabase;
   /** Redis, for the services that keep state or caches in it (cart, catalog, payments). */
   readonly redis: Redis | undefined;
   readonly config: DistributedConfig;
   readonly logger: Logger;
   readonly clock: typeof systemClock;
+  /** Kafka: where the service's outbox relay publishes and its consumers read. */
+  readonly eventLog: EventLog;
 }
 
-/** Builds one service module with gRPC clients of its upstreams (the modules are unchanged from embedded). */
+/**
+ * Builds one service module with gRPC clients of its upstreams (the modules are unchanged from
+ * embedded). Each module is imported here, on demand, so a process loads only the service it runs.
+ */
 async function composeService(
   name: ServiceName,
   deps: ServiceDeps,
@@ -78,6 +101,7 @@ async function composeService(
 ): Promise<ComposedService> {
   switch (name) {
     case "identity": {
+      const { createIdentityService } = await import("@souk/identity");
       const identity = await createIdentityService(deps);
       return {
         bindings: [
@@ -88,22 +112,27 @@ async function composeService(
       };
     }
     case "catalog": {
+      const { createCatalogService } = await import("@souk/catalog");
       const catalog = await createCatalogService(deps);
       return { bindings: [{ service: CatalogService, handlers: catalog.handlers }], lifecycle: catalog };
     }
     case "inventory": {
+      const { createInventoryService } = await import("@souk/inventory");
       const inventory = await createInventoryService(deps);
       return { bindings: [{ service: InventoryService, handlers: inventory.handlers }], lifecycle: inventory };
     }
     case "payments": {
+      const { createPaymentsService } = await import("@souk/payments");
       const payments = await createPaymentsService(deps);
       return { bindings: [{ service: PaymentsService, handlers: payments.handlers }], lifecycle: payments };
     }
     case "cart": {
+      const { createCartService } = await import("@souk/cart");
       const cart = await createCartService({ ...deps, catalog: clients.catalog(), inventory: clients.inventory() });
       return { bindings: [{ service: CartService, handlers: cart.handlers }], lifecycle: cart };
     }
     case "orders": {
+      const { createOrdersService } = await import("@souk/orders");
       const orders = await createOrdersService({
         ...deps,
         cart: clients.cart(),
@@ -112,7 +141,40 @@ async function composeService(
       });
       return { bindings: [{ service: OrdersService, handlers: orders.handlers }], lifecycle: orders };
     }
+    case "notifications": {
+      const { createNotificationsService } = await import("@souk/notifications");
+      const jobQueue = resilientJobQueue(
+        createRabbitMqJobQueue({ url: deps.config.RABBITMQ_URL, logger: deps.logger }),
+        deps.logger,
+      );
+      const notifications = await createNotificationsService({ ...deps, jobQueue, users: clients.users() });
+      return {
+        bindings: [{ service: NotificationsService, handlers: notifications.handlers }],
+        lifecycle: {
+          start: () => notifications.start(),
+          async stop() {
+            await notifications.stop();
+            await jobQueue.close();
+          },
+        },
+      };
+    }
+    case "analytics": {
+      const { createAnalyticsService } = await import("@souk/analytics");
+      const analytics = await createAnalyticsService(deps);
+      return { bindings: [{ service: AnalyticsService, handlers: analytics.handlers }], lifecycle: analytics };
+    }
   }
+}
+
+/** This process's Kafka event log (one connection pool, created lazily by the adapter; topics ensured at start). */
+function openEventLog(name: ProcessName, config: DistributedConfig, logger: Logger): EventLog {
+  // Resilient: a process (re)started while Kafka is down still starts and serves; its topics
+  // and consumer groups are set up in the background once Kafka answers.
+  return resilientEventLog(
+    createKafkaEventLog({ brokers: config.KAFKA_BROKERS.split(","), clientId: `souk-${name}-${process.pid}`, logger }),
+    logger,
+  );
 }
 
 /** Runs `call` until it succeeds, retrying while its upstream is unavailable, for at most `waitMs`. */
@@ -160,6 +222,15 @@ function once(stop: () => Promise<void>): () => Promise<void> {
   return () => (stopping ??= stop());
 }
 
+/** Services that publish (outbox) or consume events; the others never touch Kafka. */
+const USES_EVENT_LOG: ReadonlySet<ServiceName> = new Set([
+  "identity",
+  "payments",
+  "orders",
+  "notifications",
+  "analytics",
+]);
+
 /** Services whose distributed twins live in Redis: cart's store, catalog's cache, payments' velocity counter. */
 const USES_REDIS: ReadonlySet<ServiceName> = new Set(["cart", "catalog", "payments"]);
 
@@ -175,7 +246,21 @@ async function startGrpcService(
   const databaseUrl = databaseUrlOf(name, config);
   let database: SqlDatabase;
   try {
-    database = await openDatabase({ url: databaseUrl, maxConnections: config.DATABASE_MAX_CONNECTIONS });
+    // PostgreSQL restarting (or not up yet) is waited for, up to SOUK_UPSTREAM_WAIT_MS, rather
+    // than crash-looping: each failed start costs a whole process start-up on a small machine.
+    database = await retry(handleWhen(isDatabaseUnreachable), {
+      maxAttempts: Number.POSITIVE_INFINITY,
+      backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 2_000 }),
+    }).execute(
+      () =>
+        openDatabase({
+          url: databaseUrl,
+          maxConnections: config.DATABASE_MAX_CONNECTIONS,
+          onIdleError: (error) =>
+            logger.warn({ err: error }, "a pooled database connection failed; the pool replaces it"),
+        }),
+      AbortSignal.timeout(config.SOUK_UPSTREAM_WAIT_MS),
+    );
   } catch (error) {
     const where = databaseUrl.replace(/\/\/[^@/]*@/, "//");
     throw new Error(`${name}: cannot open its database at ${where} (is PostgreSQL up? \`npm run services start\`)`, {
@@ -183,12 +268,13 @@ async function startGrpcService(
     });
   }
   const clients = createUpstreamClients(config);
+  const eventLog = openEventLog(name, config, logger);
   // Not awaited to be up: cart answers "unavailable" and catalog reads the database until it is.
   const redis = USES_REDIS.has(name) ? openRedis(config.REDIS_URL, logger) : undefined;
   try {
     const { bindings, lifecycle } = await composeService(
       name,
-      { database, redis, config, logger: root, clock: systemClock },
+      { database, redis, config, logger: root, clock: systemClock, eventLog, metrics },
       clients,
     );
     const server = await serveGrpc({
@@ -200,7 +286,11 @@ async function startGrpcService(
       isReady: () => ready,
       drainTimeoutMs: Math.floor(config.SOUK_SHUTDOWN_TIMEOUT_MS / 2),
     });
+    if (USES_EVENT_LOG.has(name)) await eventLog.ensureTopics(TOPIC_SPECS);
     await lifecycle.start();
+    // /metrics (RED per RPC, runtime, business metrics), /livez and /readyz over HTTP for Prometheus.
+    const ops = createHttpServer({ logger, metrics, isReady: () => ready });
+    await ops.listen({ port: metricsPortOf(name, config), host: config.GRPC_HOST });
     ready = true;
     const startupMs = Math.round(performance.now() - started);
     logger.info({ url: server.url, startupMs }, `${name} is ready`);
@@ -212,15 +302,19 @@ async function startGrpcService(
       stop: once(async () => {
         ready = false;
         await server.close();
+        await ops.close();
         await lifecycle.stop();
         clients.close();
+        await eventLog.close();
         if (redis !== undefined) await closeRedis(redis);
         await database.close();
+        await shutdownTracing();
         logger.info(`${name} stopped`);
       }),
     };
   } catch (error) {
     clients.close();
+    await eventLog.close();
     if (redis !== undefined) await closeRedis(redis);
     await database.close();
     throw error;
@@ -239,12 +333,24 @@ async function startGateway(config: DistributedConfig, root: Logger, started: nu
     cart: upstream.cart(),
     inventory: upstream.inventory(),
     orders: upstream.orders(),
+    notifications: upstream.notifications(),
+    analytics: upstream.analytics(),
   };
   // Rate-limit counters shared by the gateway replicas; a Redis outage lets requests through.
   const redis = openRedis(config.REDIS_URL, logger);
+  const eventLog = openEventLog("gateway", config, logger);
   try {
     if (config.SOUK_SEED_CATALOG) await seedDemoCatalog(clients, config, logger);
-    const { app } = await createGateway({ config, logger: root, metrics, isReady: () => ready, clients, redis });
+    const { createGateway } = await import("@souk/gateway");
+    const { app } = await createGateway({
+      config,
+      logger: root,
+      metrics,
+      isReady: () => ready,
+      clients,
+      redis,
+      eventLog,
+    });
     await app.listen({ port: config.PORT, host: config.HOST });
     const address = app.server.address();
     const port = typeof address === "object" && address !== null ? address.port : config.PORT;
@@ -262,12 +368,15 @@ async function startGateway(config: DistributedConfig, root: Logger, started: nu
         ready = false;
         await app.close();
         upstream.close();
+        await eventLog.close();
         await closeRedis(redis);
+        await shutdownTracing();
         logger.info("gateway stopped");
       }),
     };
   } catch (error) {
     upstream.close();
+    await eventLog.close();
     await closeRedis(redis);
     throw error;
   }
@@ -291,5 +400,6 @@ export async function startService(name: ProcessName, options: StartServiceOptio
   const started = performance.now();
   const config = loadConfig(DistributedConfig, { ...process.env, ...options.env });
   const root = options.logger ?? createLogger({ level: config.LOG_LEVEL, name: "souk" });
+  initTracing({ serviceName: name, otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
   return name === "gateway" ? startGateway(config, root, started) : startGrpcService(name, config, root, started);
 }

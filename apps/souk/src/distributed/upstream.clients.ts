@@ -4,6 +4,8 @@ import { TokensService, UsersService } from "@souk/contracts/identity";
 import { InventoryService } from "@souk/contracts/inventory";
 import { OrdersService } from "@souk/contracts/orders";
 import { PaymentsService } from "@souk/contracts/payments";
+import { NotificationsService } from "@souk/contracts/notifications";
+import { AnalyticsService } from "@souk/contracts/analytics";
 import { upstreamOf, type DistributedConfig, type ServiceName } from "./config.ts";
 import { grpcClient, grpcUpstream, type GrpcUpstream } from "@souk/platform/grpc";
 
@@ -46,7 +48,19 @@ export function createUpstreamClients(config: DistributedConfig) {
         ],
       }),
     payments: () => grpcClient(PaymentsService, { ...options("payments"), idempotent: ["getPayment"] }),
-    orders: () => grpcClient(OrdersService, { ...options("orders"), idempotent: ["getOrder", "listOrders"] }),
+    // Checkout is idempotent by its Idempotency-Key (same key + same body → the same order).
+    orders: () =>
+      grpcClient(OrdersService, { ...options("orders"), idempotent: ["getOrder", "listOrders", "checkout"] }),
+    notifications: () =>
+      grpcClient(NotificationsService, {
+        ...options("notifications"),
+        idempotent: ["listWebhookEndpoints", "listDeadLetters", "listDeliveries"],
+      }),
+    analytics: () =>
+      grpcClient(AnalyticsService, {
+        ...options("analytics"),
+        idempotent: ["getSummary", "getTimeseries", "getTopProducts", "getCancellationReasons", "getEventLag"],
+      }),
     /** Drops every upstream connection (after the process stopped calling). */
     close(): void {
       for (const upstream of upstreams.values()) upstream.close();

@@ -114,7 +114,8 @@ function isUpstreamFailure(error: unknown): boolean {
     error.code === Code.Unavailable ||
     error.code === Code.DeadlineExceeded ||
     error.code === Code.Aborted ||
-    isRefusedStream(error)
+    isRefusedStream(error) ||
+    isStreamReset(error)
   );
 }
 
@@ -126,6 +127,21 @@ function isUpstreamFailure(error: unknown): boolean {
  */
 function isRefusedStream(error: unknown): boolean {
   return error instanceof ConnectError && error.rawMessage.includes("NGHTTP2_REFUSED_STREAM");
+}
+
+/**
+ * True when the call's HTTP/2 stream was reset under it (RST_STREAM other than REFUSED_STREAM —
+ * e.g. NGINX's INTERNAL_ERROR when the replica behind it died mid-call). The upstream may or
+ * may not have processed the call: only idempotent methods are repeated, and the caller gets
+ * UNAVAILABLE (retry with its idempotency key), not INTERNAL.
+ */
+function isStreamReset(error: unknown): boolean {
+  return (
+    error instanceof ConnectError &&
+    !isServiceAnswer(error) &&
+    /Stream closed with error code NGHTTP2_/.test(error.rawMessage) &&
+    !isRefusedStream(error)
+  );
 }
 
 /**
@@ -149,7 +165,8 @@ function isTransient(error: unknown): boolean {
     error.code === Code.Unavailable ||
     error.code === Code.Aborted ||
     error.code === Code.Canceled ||
-    isRefusedStream(error)
+    isRefusedStream(error) ||
+    isStreamReset(error)
   );
 }
 
