@@ -6,6 +6,7 @@ export default defineConfig({
       "packages/*/src/**/*.test.ts",
       "services/*/src/**/*.test.ts",
       "apps/*/src/**/*.test.ts",
+      "bench/src/**/*.test.ts",
       "test/**/*.test.ts",
     ],
     // The distributed proofs bring the one local cluster up and down: they run on their own,

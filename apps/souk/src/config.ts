@@ -7,6 +7,8 @@ import { IdentityConfig } from "@souk/identity";
 import { InventoryConfig } from "@souk/inventory";
 import { OrdersConfig } from "@souk/orders";
 import { PaymentsConfig } from "@souk/payments";
+import { NotificationsConfig } from "@souk/notifications";
+import { AnalyticsConfig } from "@souk/analytics";
 
 /** The launcher's own variables. */
 export const LauncherConfig = Type.Object({
@@ -20,6 +22,13 @@ export const LauncherConfig = Type.Object({
   SOUK_DATA_DIR: Type.String({ minLength: 1, default: "./.souk", description: "PGlite data directory, or memory://" }),
   LOG_LEVEL: Type.Union(LogLevel.anyOf, { default: "info" }),
   SOUK_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000, description: "Longest graceful shutdown" }),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: "^https?://\\S+$",
+      description:
+        "OTLP/HTTP endpoint spans are exported to (e.g. Jaeger's http://127.0.0.1:4318/v1/traces); unset: not exported",
+    }),
+  ),
 });
 
 /** Every variable the embedded topology reads: the launcher's and each service's. */
@@ -32,6 +41,8 @@ export const EmbeddedConfig = Type.Object({
   ...InventoryConfig.properties,
   ...PaymentsConfig.properties,
   ...OrdersConfig.properties,
+  ...NotificationsConfig.properties,
+  ...AnalyticsConfig.properties,
 });
 
 /** Parsed configuration of the embedded topology. */

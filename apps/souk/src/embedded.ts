@@ -7,12 +7,19 @@ import { PaymentsService } from "@souk/contracts/payments";
 import {
   createLogger,
   createMetrics,
+  initTracing,
+  shutdownTracing,
   inProcessClient,
   loadConfig,
   openDatabase,
   systemClock,
   type Logger,
 } from "@souk/platform";
+import { createInProcessEventLog, createInProcessJobQueue, TOPIC_SPECS } from "@souk/messaging";
+import { AnalyticsService } from "@souk/contracts/analytics";
+import { NotificationsService } from "@souk/contracts/notifications";
+import { createAnalyticsService } from "@souk/analytics";
+import { createNotificationsService } from "@souk/notifications";
 import { createCartService } from "@souk/cart";
 import { createCatalogService } from "@souk/catalog";
 import { createGateway } from "@souk/gateway";
@@ -61,14 +68,21 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   if (options.port !== undefined) env["PORT"] = String(options.port);
   if (options.dataDir !== undefined) env["SOUK_DATA_DIR"] = options.dataDir;
   if (options.seedCount !== undefined) env["CATALOG_SEED_COUNT"] = String(options.seedCount);
+  // The in-process event log lives in memory: a replay would see only this run's events.
+  env["ANALYTICS_REBUILD_ENABLED"] ??= "false";
   const config = loadConfig(EmbeddedConfig, env);
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = createMetrics();
   const clock = systemClock;
   let ready = false;
 
+  initTracing({ serviceName: "souk", otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
   const database = await openDatabase({ dataDir: config.SOUK_DATA_DIR });
-  const deps = { database, config, logger, clock };
+  // The embedded twins of Kafka and RabbitMQ: in memory, so the outbox (in PGlite) is what
+  // survives a restart; relays republish whatever was not yet handed over.
+  const eventLog = createInProcessEventLog({ logger });
+  await eventLog.ensureTopics(TOPIC_SPECS);
+  const deps = { database, config, logger, clock, eventLog };
   const inventory = await createInventoryService(deps);
   const catalog = await createCatalogService(deps);
   const identity = await createIdentityService(deps);
@@ -90,6 +104,9 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     payments: clients.payments,
   });
   const ordersClient = inProcessClient(OrdersService, orders.handlers, call);
+  const jobQueue = createInProcessJobQueue({ logger });
+  const notifications = await createNotificationsService({ ...deps, jobQueue, users: clients.users });
+  const analytics = await createAnalyticsService({ ...deps, metrics });
 
   const seed = await clients.catalog.seedProducts({ count: config.CATALOG_SEED_COUNT });
   if (seed.seeded) {
@@ -102,9 +119,16 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     logger,
     metrics,
     isReady: () => ready,
-    clients: { ...clients, cart: cartClient, orders: ordersClient },
+    clients: {
+      ...clients,
+      cart: cartClient,
+      orders: ordersClient,
+      notifications: inProcessClient(NotificationsService, notifications.handlers, call),
+      analytics: inProcessClient(AnalyticsService, analytics.handlers, call),
+    },
+    eventLog,
   });
-  const lifecycles = [inventory, catalog, identity, payments, cart, orders];
+  const lifecycles = [inventory, catalog, identity, payments, cart, orders, notifications, analytics];
   for (const service of lifecycles) await service.start();
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = app.server.address();
@@ -123,7 +147,10 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         ready = false;
         await app.close();
         for (const service of [...lifecycles].reverse()) await service.stop();
+        await jobQueue.close();
+        await eventLog.close();
         await database.close();
+        await shutdownTracing();
       })();
       return stopping;
     },

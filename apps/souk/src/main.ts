@@ -1,26 +1,27 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { ConfigError, createLogger, exitGracefullyOnSignals } from "@souk/platform";
-import { startEmbedded } from "./embedded.ts";
 
 const USAGE = `Souk — an online store backend
 
 Usage:
   souk start            run the whole store embedded (PGlite, one process) on http://127.0.0.1:8080
   souk start <service>  run one process of the distributed topology
-                        (identity|catalog|cart|inventory|payments|orders|gateway; souk start --help)
+                        (identity|catalog|cart|inventory|payments|orders|notifications|analytics|gateway)
   souk up               the whole store as separate processes (pm2) behind NGINX on https://127.0.0.1:8443
   souk down             stop them (the backing services keep running)
   souk logs [service] [--lines N] [--no-follow]
                         every process's log in one place, prefixed by process
   souk shop [options]   drive a running store with a scripted crowd of customers (souk shop --help)
-  souk services [start|stop|status]
-                        PostgreSQL, Redis and NGINX on loopback for the distributed topology
+  souk services [start|stop|restart|status] [postgres|redis|nginx|kafka|rabbitmq]
+                        PostgreSQL, Redis, NGINX, Kafka and RabbitMQ on loopback for the distributed topology
   souk help             this text
 
 Environment (start): PORT, HOST, SOUK_DATA_DIR, LOG_LEVEL and the services' variables (see README).`;
 
 async function start(): Promise<void> {
+  // Imported here: the other commands (a distributed process, up, down…) never load the embedded store.
+  const { startEmbedded } = await import("./embedded.ts");
   const souk = await startEmbedded();
   const logger = createLogger({ level: process.env["LOG_LEVEL"] ?? "info", name: "souk" });
   logger.info(
