@@ -19,6 +19,8 @@ describe("clusterProcesses", () => {
       "souk-cart:50053",
       "souk-inventory:50054",
       "souk-payments:50055",
+      "souk-notifications:50057",
+      "souk-analytics:50058",
       "souk-orders-1:50056",
       "souk-orders-2:50066",
       "souk-gateway-1:8081",
@@ -35,6 +37,8 @@ describe("clusterProcesses", () => {
       SOUK_INVENTORY_GRPC_URL: "http://127.0.0.1:50054",
       SOUK_PAYMENTS_GRPC_URL: "http://127.0.0.1:50055",
       SOUK_ORDERS_GRPC_URL: "http://127.0.0.1:50060",
+      SOUK_NOTIFICATIONS_GRPC_URL: "http://127.0.0.1:50057",
+      SOUK_ANALYTICS_GRPC_URL: "http://127.0.0.1:50058",
     });
     expect(byName("souk-gateway-2").env).toMatchObject({
       PORT: "8082",
@@ -72,8 +76,8 @@ describe("ecosystemOf", () => {
       node: "/repo/node_modules/.bin/node",
       logsDir: "/state/logs/cluster",
     });
-    expect(apps).toHaveLength(9);
-    expect(apps[5]).toMatchObject({
+    expect(apps).toHaveLength(11);
+    expect(apps.find((app) => app.name === "souk-orders-1")).toMatchObject({
       name: "souk-orders-1",
       script: "/repo/apps/souk/src/main.ts",
       args: ["start", "orders"],

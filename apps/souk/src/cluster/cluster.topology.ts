@@ -1,5 +1,6 @@
 // The local twin of the Kubernetes deployment (`npm run up`): which processes run, on which
 // loopback ports, with which environment, and the pm2 ecosystem file that runs them. Pure: no I/O.
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Type, { type Static } from "typebox";
 import { LogLevel, loadConfig } from "@souk/platform";
@@ -143,6 +144,8 @@ export interface Pm2App {
   readonly script: string;
   readonly args: string[];
   readonly interpreter: string;
+  /** Arguments of the interpreter, before the script. */
+  readonly node_args: string[];
   readonly cwd: string;
   readonly exec_mode: "fork";
   readonly autorestart: true;
@@ -158,14 +161,41 @@ export interface Pm2App {
   readonly env: Record<string, string>;
 }
 
+/**
+ * Node/V8 options of every process. `--max-semi-space-size=8` (MB) bounds V8's young generation:
+ * by default it grows to 64 MB per semi-space while modules load and stays committed, ~30 MB of
+ * each idle process's RSS (measured: 196 → 165 MB idle, and ~60–100 MB less under load), for no
+ * measurable CPU cost per request (gateway + catalog + inventory under a search load).
+ */
+export const NODE_ARGS: readonly string[] = ["--max-semi-space-size=8"];
+
+/**
+ * Node's module compile cache of every process (the default directory of `enableCompileCache`,
+ * shared with `souk start`): set before start so that the entry file hits too, and a process
+ * whose modules all hit never loads the type-stripping WASM (~11–14 MB less RSS each).
+ */
+export const NODE_COMPILE_CACHE = join(tmpdir(), "node-compile-cache");
+
+/**
+ * Variables of every process besides its own: `NODE_COMPILE_CACHE`, and pm2's
+ * `disable_source_map_support`, without which pm2's wrapper turns on source maps, so Node loads
+ * and keeps the source map of every module that names one (~16 MB RSS each; stack traces of
+ * Souk's own code are unaffected: type stripping keeps its lines and columns).
+ */
+export const PROCESS_ENV: Readonly<Record<string, string>> = {
+  NODE_COMPILE_CACHE,
+  disable_source_map_support: "true",
+};
+
 /** Margin between a process's own drain deadline and pm2's SIGKILL. */
 const KILL_MARGIN_MS = 5_000;
 
 /**
- * The pm2 ecosystem of the cluster: each process is `<node> apps/souk/src/main.ts start
- * <service>` in fork mode (Souk's own replicas, not pm2's cluster mode), restarted when it dies
- * (exponential backoff from 250 ms; 10 quick deaths in a row and pm2 gives up: `errored`), and
- * given `SOUK_SHUTDOWN_TIMEOUT_MS` + 5 s to drain after SIGTERM before SIGKILL.
+ * The pm2 ecosystem of the cluster: each process is `<node> <NODE_ARGS> apps/souk/src/main.ts
+ * start <service>` with `PROCESS_ENV`, in fork mode (Souk's own replicas, not pm2's
+ * cluster mode), restarted when it dies (exponential backoff from 250 ms; 10 quick deaths in a
+ * row and pm2 gives up: `errored`), and given `SOUK_SHUTDOWN_TIMEOUT_MS` + 5 s to drain after
+ * SIGTERM before SIGKILL.
  */
 export function ecosystemOf(
   processes: readonly ClusterProcess[],
@@ -178,6 +208,7 @@ export function ecosystemOf(
       script: join(paths.repoRoot, "apps", "souk", "src", "main.ts"),
       args: ["start", process.service],
       interpreter: paths.node,
+      node_args: [...NODE_ARGS],
       cwd: paths.repoRoot,
       exec_mode: "fork",
       autorestart: true,
@@ -190,7 +221,7 @@ export function ecosystemOf(
       vizion: false,
       pmx: false,
       automation: false,
-      env: { ...process.env },
+      env: { ...PROCESS_ENV, ...process.env },
     })),
   };
 }

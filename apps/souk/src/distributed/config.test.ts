@@ -6,6 +6,7 @@ import {
   DistributedConfig,
   grpcPortOf,
   isProcessName,
+  metricsPortOf,
   SERVICE_NAMES,
   UPSTREAMS,
   upstreamOf,
@@ -15,10 +16,17 @@ const load = (env: Record<string, string> = {}) => loadConfig(DistributedConfig,
 
 describe("distributed configuration", () => {
   it("gives each service a fixed gRPC port, overridden by GRPC_PORT", () => {
-    expect(Object.values(DEFAULT_GRPC_PORTS)).toEqual([50051, 50052, 50053, 50054, 50055, 50056]);
+    expect(Object.values(DEFAULT_GRPC_PORTS)).toEqual([50051, 50052, 50053, 50054, 50055, 50056, 50057, 50058]);
     expect(grpcPortOf("orders", load())).toBe(50056);
     expect(grpcPortOf("orders", load({ GRPC_PORT: "6000" }))).toBe(6000);
     expect(grpcPortOf("orders", load({ GRPC_PORT: "0" }))).toBe(0);
+  });
+
+  it("serves metrics on METRICS_PORT, else the gRPC port + 1000, else any free port when gRPC takes any", () => {
+    expect(metricsPortOf("orders", load())).toBe(51056);
+    expect(metricsPortOf("orders", load({ GRPC_PORT: "6000" }))).toBe(7000);
+    expect(metricsPortOf("orders", load({ GRPC_PORT: "0" }))).toBe(0);
+    expect(metricsPortOf("orders", load({ GRPC_PORT: "0", METRICS_PORT: "9464" }))).toBe(9464);
   });
 
   it("resolves a database as <NAME>_DATABASE_URL, then DATABASE_URL, then the `npm run services` default", () => {
@@ -56,8 +64,10 @@ describe("distributed configuration", () => {
   it("knows the processes and who calls whom", () => {
     expect(isProcessName("gateway")).toBe(true);
     expect(isProcessName("inventory")).toBe(true);
-    expect(isProcessName("analytics")).toBe(false);
+    expect(isProcessName("analytics")).toBe(true);
+    expect(isProcessName("shipping")).toBe(false);
     expect(UPSTREAMS.cart).toEqual(["catalog", "inventory"]);
     expect(UPSTREAMS.orders).toEqual(["cart", "inventory", "payments"]);
+    expect(UPSTREAMS.notifications).toEqual(["identity"]);
   });
 });

@@ -221,9 +221,13 @@ export function grpcPortOf(name: ServiceName, config: DistributedConfig): number
   return config.GRPC_PORT ?? DEFAULT_GRPC_PORTS[name];
 }
 
-/** The port of `name`'s HTTP metrics endpoint: `METRICS_PORT`, else its gRPC port + 1000. */
+/**
+ * The port of `name`'s HTTP metrics endpoint: `METRICS_PORT`, else its gRPC port + 1000 — or any
+ * free port (0) when the gRPC port is itself any free port (`GRPC_PORT=0`, as tests run them).
+ */
 export function metricsPortOf(name: ServiceName, config: DistributedConfig): number {
-  return config.METRICS_PORT ?? grpcPortOf(name, config) + 1000;
+  const grpcPort = grpcPortOf(name, config);
+  return config.METRICS_PORT ?? (grpcPort === 0 ? 0 : grpcPort + 1000);
 }
 
 /** Where `name` answers (`SOUK_<NAME>_GRPC_URL`) and the default deadline of calls to it (`SOUK_<NAME>_GRPC_TIMEOUT_MS`). */

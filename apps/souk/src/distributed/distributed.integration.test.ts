@@ -95,14 +95,31 @@ describe("the distributed topology: one process per service over gRPC, real Post
       await admin(`create database "${databaseOf(name)}"`);
       created.push(databaseOf(name));
     }
-    env = { LOG_LEVEL, GRPC_PORT: "0", PORT: "0", CATALOG_SEED_COUNT: "40", SOUK_SHUTDOWN_TIMEOUT_MS: "4000" };
+    env = {
+      LOG_LEVEL,
+      GRPC_PORT: "0",
+      PORT: "0",
+      CATALOG_SEED_COUNT: "40",
+      SOUK_SHUTDOWN_TIMEOUT_MS: "4000",
+      // The shared Redis holds the per-IP counters of every local client: not under test here.
+      GATEWAY_RATE_LIMIT_PER_IP: "1000000",
+    };
     for (const name of SERVICE_NAMES) {
       const base = new URL(ADMIN_URL);
       base.pathname = `/${databaseOf(name)}`;
       env[`${name.toUpperCase()}_DATABASE_URL`] = base.toString();
     }
     // Upstreams first, so each process is given the ephemeral ports of what it calls.
-    for (const name of ["identity", "catalog", "inventory", "payments", "cart", "orders"] as const) {
+    for (const name of [
+      "identity",
+      "catalog",
+      "inventory",
+      "payments",
+      "cart",
+      "orders",
+      "notifications",
+      "analytics",
+    ] as const) {
       const service = await start(name);
       running.set(name, service);
       env[`SOUK_${name.toUpperCase()}_GRPC_URL`] = service.url;
