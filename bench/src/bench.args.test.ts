@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { BenchUsageError, parseBenchArgs } from "./bench.args.ts";
+
+const now = new Date("2026-11-25T17:45:22.123Z");
+
+describe("npm run bench arguments", () => {
+  it("defaults to a full run of both topologies into bench/results/<timestamp>", () => {
+    expect(parseBenchArgs([], "/repo", now)).toEqual({
+      help: false,
+      quick: false,
+      topologies: ["embedded", "distributed"],
+      outDir: "/repo/bench/results/2026-11-25T17-45-22Z",
+      defaultOut: true,
+      seed: 1,
+    });
+  });
+
+  it("takes --quick, one topology, --out and --seed", () => {
+    const options = parseBenchArgs(
+      ["--quick", "--topology", "embedded", "--out", "/tmp/b", "--seed", "7"],
+      "/repo",
+      now,
+    );
+    expect(options).toMatchObject({
+      quick: true,
+      topologies: ["embedded"],
+      outDir: "/tmp/b",
+      defaultOut: false,
+      seed: 7,
+    });
+    expect(parseBenchArgs(["--topology=distributed"], "/repo", now).topologies).toEqual(["distributed"]);
+  });
+
+  it("rejects an unknown topology, option or seed", () => {
+    expect(() => parseBenchArgs(["--topology", "k8s"], "/repo", now)).toThrow(BenchUsageError);
+    expect(() => parseBenchArgs(["--fast"], "/repo", now)).toThrow(BenchUsageError);
+    expect(() => parseBenchArgs(["--seed", "x"], "/repo", now)).toThrow(BenchUsageError);
+  });
+});

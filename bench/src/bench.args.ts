@@ -1,0 +1,95 @@
+// `npm run bench -- [options]`: the command line, parsed into options (pure).
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+/** The topologies a run measures. */
+export type Topology = "embedded" | "distributed";
+
+/** Parsed options of `npm run bench`. */
+export interface BenchOptions {
+  readonly help: boolean;
+  /** The short CI smoke run (under 2 minutes): fewer scenarios, steps and customers. */
+  readonly quick: boolean;
+  readonly topologies: readonly Topology[];
+  /** Where results.json, summary.md and the charts go. */
+  readonly outDir: string;
+  /** Whether `outDir` is the default one under bench/results (then a full run refreshes bench/results/latest). */
+  readonly defaultOut: boolean;
+  /** Seed of every random choice of the generator (products, terms, the mix). */
+  readonly seed: number;
+}
+
+/** The help text. */
+export const BENCH_USAGE = `Usage: npm run bench -- [options]
+
+Measures Souk's public API with an open-loop load generator (constant arrival rate, latency from
+the intended send time, HdrHistogram) against the machine's own limits measured in the same run:
+NGINX serving a static file of a product response's size, pgbench running the search's and the
+checkout's SQL, redis-benchmark GET/SET.
+
+Options:
+  --quick                       the CI smoke run: under 2 minutes for both topologies
+  --topology embedded|distributed|both
+                                which topologies to measure (default both)
+  --out <dir>                   where results go (default bench/results/<timestamp>)
+  --seed <n>                    seed of the generator's random choices (default 1)
+  -h, --help                    this text
+
+Writes results.json, summary.md and charts/*.svg; progress goes to stderr. A full run with the
+default --out also refreshes bench/results/latest/.`;
+
+/** A bad command line (the caller prints the message and the usage, exit code 2). */
+export class BenchUsageError extends Error {
+  override readonly name = "BenchUsageError";
+}
+
+/**
+ * Parses `argv` (without node and the script). `now` names the default output directory
+ * (bench/results/<UTC timestamp>) under `repoRoot`.
+ *
+ * @throws BenchUsageError naming the bad option.
+ */
+export function parseBenchArgs(argv: readonly string[], repoRoot: string, now: Date): BenchOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        help: { type: "boolean", short: "h" },
+        quick: { type: "boolean" },
+        topology: { type: "string" },
+        out: { type: "string" },
+        seed: { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new BenchUsageError(error instanceof Error ? error.message : String(error));
+  }
+  const topology = values.topology ?? "both";
+  const topologies: Topology[] | undefined =
+    topology === "both"
+      ? ["embedded", "distributed"]
+      : topology === "embedded" || topology === "distributed"
+        ? [topology]
+        : undefined;
+  if (topologies === undefined) {
+    throw new BenchUsageError(`--topology must be embedded, distributed or both (got "${topology}")`);
+  }
+  const seed = values.seed === undefined ? 1 : Number(values.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new BenchUsageError(`--seed must be a non-negative integer`);
+  if (values.out === "") throw new BenchUsageError("--out needs a directory");
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, "Z")
+    .replaceAll(":", "-");
+  return {
+    help: values.help === true,
+    quick: values.quick === true,
+    topologies,
+    outDir: values.out ?? join(repoRoot, "bench", "results", stamp),
+    defaultOut: values.out === undefined,
+    seed,
+  };
+}

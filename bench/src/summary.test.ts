@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { buildCharts } from "./charts.ts";
+import { DISTRIBUTED, EMBEDDED, LIMITS, benchResults } from "./results.fixtures.ts";
+import { computeTargets } from "./results.ts";
+import { formatMeasured, renderSummary, verdictMark } from "./summary.ts";
+
+describe("summary.md", () => {
+  const results = benchResults(computeTargets(LIMITS, [EMBEDDED, DISTRIBUTED]));
+  const charts = buildCharts(results);
+  const markdown = renderSummary(results, charts);
+
+  it("opens with the targets table: measured, goal, pass/fail", () => {
+    const targets = markdown.slice(markdown.indexOf("## Targets"), markdown.indexOf("## The machine's limits"));
+    expect(targets).toContain("| topology | target | measured | goal | result | how |");
+    expect(targets).toContain("| embedded | product page (cache hit) / NGINX static file | 0.60× | ≥ 0.5× | ✅ pass |");
+    expect(targets).toContain("| embedded | search p99 at 70% of saturation | 30.0 ms | ≤ 25 ms | ❌ fail |");
+    expect(targets).toContain(
+      "| distributed | largest idle RSS of one service process | 170.0 MB | < 100 MB | ❌ fail |",
+    );
+  });
+
+  it("lists the limits, every ladder step and the charts", () => {
+    expect(markdown).toContain("| NGINX static file over http (413 bytes, same generator) | 10,000/s |");
+    expect(markdown).toContain("| pgbench: the checkout's SQL | 70.0/s |");
+    expect(markdown).toContain("#### embedded · product");
+    expect(markdown).toContain("| 4200 (70%) |");
+    expect(markdown).toContain("saturated: achieved 80% of offered (< 90%)");
+    expect(markdown).toContain(
+      "![embedded product: latency percentiles vs offered rate](charts/latency-embedded-product.svg)",
+    );
+    expect(markdown).toContain("(charts/saturation.svg)");
+  });
+
+  it("formats figures and verdicts", () => {
+    expect(verdictMark(true)).toBe("✅ pass");
+    expect(verdictMark(false)).toBe("❌ fail");
+    expect(verdictMark(null)).toBe("⚪ n/a");
+    expect(
+      formatMeasured({
+        topology: "embedded",
+        name: "x",
+        measured: null,
+        unit: "ms",
+        comparison: "≤",
+        target: 1,
+        pass: null,
+        detail: "",
+      }),
+    ).toBe("not measured");
+  });
+});
