@@ -93,6 +93,24 @@ describe("ecosystemOf", () => {
   });
 });
 
+describe("ecosystemOf: Node settings of every process", () => {
+  test("bounded young generation, compile cache, no pm2 source maps; the process's own variables win", () => {
+    const processes = clusterProcesses({ config, databaseUrl, redisUrl: undefined });
+    const { apps } = ecosystemOf(processes, config, { repoRoot: "/repo", node: "/node", logsDir: "/logs" });
+    for (const app of apps) {
+      expect(app.node_args).toEqual(["--max-semi-space-size=8"]);
+      expect(app.env["NODE_COMPILE_CACHE"]).toMatch(/node-compile-cache$/);
+      expect(app.env["disable_source_map_support"]).toBe("true");
+    }
+    const [first] = ecosystemOf([{ ...processes[0]!, env: { NODE_COMPILE_CACHE: "/mine" } }], config, {
+      repoRoot: "/repo",
+      node: "/node",
+      logsDir: "/logs",
+    }).apps;
+    expect(first?.env["NODE_COMPILE_CACHE"]).toBe("/mine");
+  });
+});
+
 describe("loadClusterConfig", () => {
   test("defaults, and a bad variable is named", () => {
     expect(config).toEqual({ LOG_LEVEL: "info", SOUK_SHUTDOWN_TIMEOUT_MS: 10_000, SOUK_UP_TIMEOUT_MS: 90_000 });
