@@ -22,7 +22,9 @@ export const NotificationsConfig = Type.Object({
   }),
   NOTIFICATIONS_EMAIL_MAX_ATTEMPTS: Type.Integer({
     minimum: 1,
-    default: 5,
+    // 1 s doubling to the cap: ten attempts span about eight and a half minutes, enough to ride out
+    // a restart of identity or of the SMTP server.
+    default: 10,
     description: "Attempts at an email (first included) before it is dead-lettered",
   }),
   NOTIFICATIONS_WEBHOOK_MAX_ATTEMPTS: Type.Integer({

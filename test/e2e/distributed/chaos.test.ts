@@ -87,8 +87,11 @@ describe("chaos: 500 checkouts while processes are killed and PostgreSQL, Kafka 
       GATEWAY_RATE_LIMIT_PER_IP: "1000000",
       GATEWAY_RATE_LIMIT_PER_USER: "1000000",
       // Quick retries, so webhook/email attempts that hit a killed process come back fast.
-      NOTIFICATIONS_RETRY_BASE_MS: "200",
-      NOTIFICATIONS_RETRY_MAX_MS: "2000",
+      NOTIFICATIONS_RETRY_BASE_MS: "500",
+      NOTIFICATIONS_RETRY_MAX_MS: "5000",
+      // …and enough of them to outlast a killed identity (the recipient's address) or a busy lease.
+      NOTIFICATIONS_EMAIL_MAX_ATTEMPTS: "30",
+      NOTIFICATIONS_WEBHOOK_MAX_ATTEMPTS: "30",
     };
     // Down first: `up` keeps processes whose definition is unchanged, and these variables are new.
     await clusterDown();
