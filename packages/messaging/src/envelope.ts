@@ -27,6 +27,26 @@ export interface EventEnvelope {
   readonly tracestate?: string | undefined;
 }
 
+/**
+ * A copy of `event` holding only the envelope's own attributes (a caller may pass a richer
+ * object) with its own `time` and `data`, so a producer and the in-process consumers never share
+ * mutable state. A malformed event's odd `time` or `data` (tests feed those) is kept as it is.
+ */
+export function copyEnvelope(event: EventEnvelope): EventEnvelope {
+  return {
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    subject: event.subject,
+    time: event.time instanceof Date ? new Date(event.time.getTime()) : event.time,
+    datacontenttype: event.datacontenttype,
+    dataschema: event.dataschema,
+    data: event.data instanceof Uint8Array ? event.data.slice() : event.data,
+    traceparent: event.traceparent,
+    tracestate: event.tracestate,
+  };
+}
+
 /** The CloudEvents spec version Souk produces and accepts. */
 export const SPEC_VERSION = "1.0";
 

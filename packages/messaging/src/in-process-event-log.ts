@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { createLogger, type Logger } from "@souk/platform";
-import type { BackoffPolicy, EventEnvelope, Subscription } from "./envelope.ts";
+import { copyEnvelope, type BackoffPolicy, type EventEnvelope, type Subscription } from "./envelope.ts";
 import type { EventLog, ReceivedEvent, SubscribeOptions, TopicSpec } from "./event-log.ts";
 import {
   DEAD_LETTER_SUFFIX,
@@ -83,21 +83,6 @@ interface Group {
 }
 
 const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
-
-function copyEnvelope(event: EventEnvelope): EventEnvelope {
-  return {
-    id: event.id,
-    source: event.source,
-    type: event.type,
-    subject: event.subject,
-    time: new Date(event.time.getTime()),
-    datacontenttype: event.datacontenttype,
-    dataschema: event.dataschema,
-    data: new Uint8Array(event.data),
-    traceparent: event.traceparent,
-    tracestate: event.tracestate,
-  };
-}
 
 /**
  * The event log of the embedded topology: Kafka's model in one process's memory. A topic is N

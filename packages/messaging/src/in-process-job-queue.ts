@@ -1,6 +1,6 @@
 import { createLogger, SpanKind, withSpan, type Logger } from "@souk/platform";
 import { checkEnvelope } from "./cloudevents-amqp.ts";
-import { PoisonMessageError, type EventEnvelope, type Subscription } from "./envelope.ts";
+import { copyEnvelope, PoisonMessageError, type EventEnvelope, type Subscription } from "./envelope.ts";
 import type { ConsumeOptions, DeadLetter, JobQueue, QueueSpec, ReceivedJob } from "./job-queue.ts";
 import {
   checkConcurrency,
@@ -271,22 +271,6 @@ async function closeDeadConsumer(state: QueueState, consumer: DeadConsumer): Pro
   const index = state.deadConsumers.indexOf(consumer);
   if (index >= 0) state.deadConsumers.splice(index, 1);
   await consumer.running;
-}
-
-/** Only the envelope's own attributes, with a copy of its data (a caller may pass a richer object). */
-function copyEnvelope(event: EventEnvelope): EventEnvelope {
-  return {
-    id: event.id,
-    source: event.source,
-    type: event.type,
-    subject: event.subject,
-    time: event.time,
-    datacontenttype: event.datacontenttype,
-    dataschema: event.dataschema,
-    data: event.data instanceof Uint8Array ? event.data.slice() : event.data,
-    traceparent: event.traceparent,
-    tracestate: event.tracestate,
-  };
 }
 
 /** The attributes a (possibly malformed) event has: `""` for a missing string, the epoch for a missing time. */
