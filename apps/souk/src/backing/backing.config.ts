@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Type, { type Static } from "typebox";
 import { loadConfig } from "@souk/platform";
+import { SERVICE_NAMES } from "../distributed/config.ts";
 
 /** The repository root, found from this file's place in it (apps/souk/src/backing/). */
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), "../../../../..");
@@ -13,18 +14,9 @@ export const LOOPBACK = "127.0.0.1";
 
 /**
  * The services that own a PostgreSQL database (ARCHITECTURE.md: a database per service, one
- * server). `start` creates each one that is missing; a new service adds its name here.
+ * server): every gRPC service of the distributed topology. `start` creates each one that is missing.
  */
-export const SERVICE_DATABASES = [
-  "identity",
-  "catalog",
-  "cart",
-  "inventory",
-  "payments",
-  "orders",
-  "notifications",
-  "analytics",
-] as const;
+export const SERVICE_DATABASES = SERVICE_NAMES;
 
 /** The PostgreSQL superuser `start` creates (one server for development, on loopback only). */
 export const PG_USER = "souk";
