@@ -7,4 +7,16 @@ export const InventoryConfig = Type.Object({
     default: 5_000,
     description: "How often expired holds are released",
   }),
+  INVENTORY_LEVEL_CACHE_TTL_MS: Type.Integer({
+    minimum: 0,
+    default: 2_000,
+    description:
+      "How long a stock level read for product pages may be served from memory, in ms (0 = off); " +
+      "this process's own writes invalidate at once, other replicas' show within this time",
+  }),
+  INVENTORY_LEVEL_CACHE_MAX_ENTRIES: Type.Integer({
+    minimum: 1,
+    default: 50_000,
+    description: "Most SKUs the stock-level cache holds",
+  }),
 });

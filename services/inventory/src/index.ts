@@ -6,6 +6,7 @@ import { inventoryHandlers } from "./api/inventory.grpc.ts";
 import type { InventoryConfig } from "./config.ts";
 import { createInventoryStore, type InventoryDatabase } from "./store/inventory.store.ts";
 import { inventoryMigrations } from "./store/migrations.ts";
+import { withStockLevelCache, type StockLevelCacheOptions } from "./store/stock-levels.cache.ts";
 import { commitReservation } from "./usecases/commit-reservation.usecase.ts";
 import { releaseExpiredReservations } from "./usecases/release-expired-reservations.usecase.ts";
 import { releaseReservation } from "./usecases/release-reservation.usecase.ts";
@@ -29,8 +30,8 @@ export interface InventoryDeps {
 /** The use cases, as the transports see them. */
 export type InventoryUseCases = ReturnType<typeof createUseCases>;
 
-function createUseCases(db: Kysely<InventoryDatabase>, clock: Clock) {
-  const store = createInventoryStore(db);
+function createUseCases(db: Kysely<InventoryDatabase>, clock: Clock, levelCache: StockLevelCacheOptions) {
+  const store = withStockLevelCache(createInventoryStore(db), levelCache);
   return {
     getStockLevels: getStockLevels(store),
     setStockLevels: setStockLevels(store),
@@ -43,12 +44,16 @@ function createUseCases(db: Kysely<InventoryDatabase>, clock: Clock) {
 }
 
 /**
- * Composition root of the inventory service: migrates its schema, builds store → use cases →
- * gRPC handlers, and a sweeper that releases expired holds while started.
+ * Composition root of the inventory service: migrates its schema, builds store (behind the
+ * stock-level cache, see `withStockLevelCache`) → use cases → gRPC handlers, and a sweeper that
+ * releases expired holds while started.
  */
 export async function createInventoryService(deps: InventoryDeps) {
   await deps.database.migrate(INVENTORY_SCHEMA, inventoryMigrations);
-  const useCases = createUseCases(deps.database.forSchema<InventoryDatabase>(INVENTORY_SCHEMA), deps.clock);
+  const useCases = createUseCases(deps.database.forSchema<InventoryDatabase>(INVENTORY_SCHEMA), deps.clock, {
+    ttlMs: deps.config.INVENTORY_LEVEL_CACHE_TTL_MS,
+    maxEntries: deps.config.INVENTORY_LEVEL_CACHE_MAX_ENTRIES,
+  });
   const logger = deps.logger.child({ service: "inventory" });
   const sweeper = every(
     deps.config.INVENTORY_RESERVATION_SWEEP_INTERVAL_MS,

@@ -12,7 +12,11 @@ describe("inventory on PostgreSQL (PGlite)", () => {
     database = await openTestDatabase();
     inventory = await createInventoryService({
       database,
-      config: { INVENTORY_RESERVATION_SWEEP_INTERVAL_MS: 1000 },
+      config: {
+        INVENTORY_RESERVATION_SWEEP_INTERVAL_MS: 1000,
+        INVENTORY_LEVEL_CACHE_TTL_MS: 2000,
+        INVENTORY_LEVEL_CACHE_MAX_ENTRIES: 1000,
+      },
       logger: testLogger(),
       clock: () => now,
     });
