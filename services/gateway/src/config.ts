@@ -45,4 +45,16 @@ export const GatewayConfig = Type.Object({
     description:
       "Proxies (addresses/CIDRs, comma-separated) whose X-Forwarded-For is believed for the client IP; empty trusts none",
   }),
+  GATEWAY_PRODUCT_CACHE_TTL_MS: Type.Integer({
+    minimum: 0,
+    default: 2_000,
+    description:
+      "How long GET /v1/products/{id} may reuse a product's catalog data from this process's memory, in ms " +
+      "(0 = ask catalog every time); stock is asked of inventory on every request",
+  }),
+  GATEWAY_PRODUCT_CACHE_MAX_ENTRIES: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description: "Most products the gateway's product cache holds",
+  }),
 });

@@ -448,6 +448,50 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
     });
   });
 
+  it("reuses catalog's answer for a product page (one call for concurrent misses), never a 404, and always asks stock", async () => {
+    const getProduct = vi.spyOn(store.clients.catalog, "getProduct");
+    const getAvailability = vi.spyOn(store.clients.inventory, "getAvailability");
+    const cold = products.filter((p) => p.id !== product.id).at(-1) as Product;
+    try {
+      const pages = await Promise.all(
+        Array.from({ length: 5 }, () => app.inject({ method: "GET", url: `/v1/products/${cold.id}` })),
+      );
+      pages.push(await app.inject({ method: "GET", url: `/v1/products/${cold.id}` }));
+      for (const page of pages) {
+        expect(page.json()).toEqual(restProduct(cold, store.stockBySku.get(cold.sku) ?? -1));
+      }
+      expect(getProduct.mock.calls.filter(([request]) => request.id === cold.id)).toHaveLength(1);
+      expect(getAvailability).toHaveBeenCalledTimes(6);
+
+      const unknown = "0190f2a0-0000-7000-8000-00000000beef";
+      for (let i = 0; i < 2; i++) {
+        expectProblem(
+          await app.inject({ method: "GET", url: `/v1/products/${unknown}` }),
+          404,
+          "CATALOG_PRODUCT_NOT_FOUND",
+        );
+      }
+      expect(getProduct.mock.calls.filter(([request]) => request.id === unknown)).toHaveLength(2);
+
+      // GATEWAY_PRODUCT_CACHE_TTL_MS=0: every page asks catalog.
+      const uncached = await createGateway({
+        config: loadConfig(GatewayConfig, { GATEWAY_PRODUCT_CACHE_TTL_MS: "0" }),
+        logger: testLogger(),
+        metrics: createMetrics(),
+        isReady: () => true,
+        clients: store.clients,
+        eventLog: store.eventLog,
+      });
+      getProduct.mockClear();
+      for (let i = 0; i < 3; i++) await uncached.app.inject({ method: "GET", url: `/v1/products/${cold.id}` });
+      expect(getProduct).toHaveBeenCalledTimes(3);
+      await uncached.app.close();
+    } finally {
+      getProduct.mockRestore();
+      getAvailability.mockRestore();
+    }
+  });
+
   describe("cart, checkout and orders", () => {
     it("edits the caller's own cart only", async () => {
       const alice = await newUser();

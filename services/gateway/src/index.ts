@@ -127,7 +127,13 @@ export async function createGateway(deps: GatewayDeps): Promise<{ app: HttpServe
         ),
     });
     authRoutes(api, clients);
-    productRoutes(api, clients);
+    productRoutes(api, {
+      ...clients,
+      productCache: {
+        ttlMs: config.GATEWAY_PRODUCT_CACHE_TTL_MS,
+        maxEntries: config.GATEWAY_PRODUCT_CACHE_MAX_ENTRIES,
+      },
+    });
     cartRoutes(api, { cart: clients.cart, auth });
     checkoutRoutes(api, { orders: clients.orders, auth, waitMs: config.GATEWAY_CHECKOUT_WAIT_MS });
     orderRoutes(api, { orders: clients.orders, auth });

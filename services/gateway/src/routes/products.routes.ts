@@ -1,5 +1,6 @@
 import type { Client } from "@connectrpc/connect";
-import type { CatalogService } from "@souk/contracts/catalog";
+import { LRUCache } from "lru-cache";
+import type { CatalogService, Product } from "@souk/contracts/catalog";
 import type { InventoryService } from "@souk/contracts/inventory";
 import type { HttpServer } from "@souk/platform";
 import { present } from "../mapping/common.mapping.ts";
@@ -7,16 +8,46 @@ import { availabilityBySku, toCategoryDto, toProductDto, toProductPage } from ".
 import { jsonResponse, problemResponses } from "../schemas/common.schemas.ts";
 import { CategoryList, ProductDto, ProductListQuery, ProductPage, ProductParams } from "../schemas/product.schemas.ts";
 
+/** Settings of the product page's cache of catalog data (`GATEWAY_PRODUCT_CACHE_*`). */
+export interface ProductCacheOptions {
+  /** How long a product's catalog data is reused, in ms; 0 asks catalog on every request. */
+  readonly ttlMs: number;
+  readonly maxEntries: number;
+}
+
+/**
+ * Catalog's GetProduct behind this process's memory: an LRU with a TTL (`lru-cache`), whose
+ * `fetch` also coalesces concurrent misses for one id into one call. Not-found answers and
+ * errors are not kept. A product updated in catalog shows here after at most `ttlMs`.
+ */
+function productReader(catalog: Client<typeof CatalogService>, options: ProductCacheOptions) {
+  const load = async (id: string): Promise<Product> => present((await catalog.getProduct({ id })).product, "product");
+  if (options.ttlMs <= 0) return load;
+  const cache = new LRUCache<string, Product>({
+    max: options.maxEntries,
+    ttl: options.ttlMs,
+    fetchMethod: (id) => load(id),
+  });
+  return async (id: string): Promise<Product> => (await cache.fetch(id)) ?? load(id);
+}
+
 /**
  * The public catalog: GET /v1/products (browse and typo-tolerant search), GET /v1/products/{id},
- * GET /v1/categories. Each product carries `available` from inventory, one batch call per page.
+ * GET /v1/categories. Each product carries `available` from inventory, one batch call per page
+ * (inventory answers it from its stock-level cache). The product page reuses catalog's answer
+ * for `productCache.ttlMs` (see `productReader`); stock is always asked.
  */
 export function productRoutes(
   app: HttpServer,
-  deps: { catalog: Client<typeof CatalogService>; inventory: Client<typeof InventoryService> },
+  deps: {
+    catalog: Client<typeof CatalogService>;
+    inventory: Client<typeof InventoryService>;
+    productCache: ProductCacheOptions;
+  },
 ): void {
   const availability = async (skus: string[]) =>
     availabilityBySku(skus.length === 0 ? [] : (await deps.inventory.getAvailability({ skus })).levels);
+  const readProduct = productReader(deps.catalog, deps.productCache);
 
   app.get(
     "/v1/products",
@@ -48,7 +79,7 @@ export function productRoutes(
       },
     },
     async (request) => {
-      const product = present((await deps.catalog.getProduct({ id: request.params.id })).product, "product");
+      const product = await readProduct(request.params.id);
       return toProductDto(product, await availability([product.sku]));
     },
   );
