@@ -20,16 +20,22 @@ export interface OrderStore {
   listByUser(userId: string, limit: number, beforeId: string | undefined): Promise<Order[]>;
   /**
    * Takes the saga lease of an order whose saga is not done and whose lease is free or held by
-   * `owner` (a compare-and-set on `lease_until`). Returns the leased order, or undefined when
-   * another runner holds it or there is nothing to run.
+   * `owner` (a compare-and-set on `lease_until`). `order` is the order's id, or the order itself
+   * when the caller holds it already: its lines (which never change after insert) are then
+   * reused instead of read again. Returns the leased order, or undefined when another runner
+   * holds it or there is nothing to run.
    */
-  acquireLease(orderId: string, owner: string, now: Date, leaseUntil: Date): Promise<Order | undefined>;
+  acquireLease(order: string | Order, owner: string, now: Date, leaseUntil: Date): Promise<Order | undefined>;
   /**
-   * Persists one saga step's transition and appends it to the saga log, in one transaction,
-   * only while `owner` still holds the lease (returns undefined if it lost it).
+   * Persists one saga step's transition of `order` (as the caller last saw it: its id and lines
+   * are used, and its status predicts whether an event is due) and appends the step to the saga
+   * log, atomically and only while `owner` still holds the lease. A status change also writes
+   * its event (`orderStatusEvent`) to the outbox in the same transaction.
+   * @returns the order as saved (with `order.lines`), or undefined — having persisted nothing —
+   *   when `owner` lost the lease or the order does not exist.
    */
   saveTransition(
-    orderId: string,
+    order: Order,
     owner: string,
     action: SagaAction,
     outcome: StepOutcome,

@@ -1,6 +1,7 @@
-import { type Generated, type Kysely, type Selectable, type Transaction } from "kysely";
+import { sql, type Generated, type Kysely, type Selectable, type Transaction } from "kysely";
 import type { Order, OrderLine, OrderStatus, ShippingAddress, SagaState } from "../domain/order.ts";
 import type { OrderStore } from "../domain/ports.ts";
+import type { SagaAction, StepOutcome, Transition } from "../domain/saga.ts";
 import { appendToOutbox, type OutboxDatabase } from "@souk/messaging";
 import { orderPlacedEvent, orderStatusEvent } from "../events/order.events.ts";
 
@@ -54,20 +55,13 @@ export interface OrdersDatabase extends OutboxDatabase {
 
 type Db = Kysely<OrdersDatabase> | Transaction<OrdersDatabase>;
 
-function toOrder(row: Selectable<OrdersTable>, lines: Selectable<OrderLinesTable>[]): Order {
+function toOrder(row: Selectable<OrdersTable>, lines: readonly OrderLine[]): Order {
   return {
     id: row.id,
     userId: row.user_id,
     status: row.status,
     total: { amountMinor: row.total_minor, currency: row.currency },
-    lines: lines.map((l): OrderLine => ({
-      productId: l.product_id,
-      sku: l.sku,
-      name: l.name,
-      quantity: l.quantity,
-      unitPrice: { amountMinor: l.unit_price_minor, currency: l.currency },
-      lineTotal: { amountMinor: l.line_total_minor, currency: l.currency },
-    })),
+    lines,
     shippingAddress: row.shipping_address,
     paymentMethodId: row.payment_method_id,
     idempotencyKey: row.idempotency_key,
@@ -100,7 +94,16 @@ async function withLines(db: Db, rows: Selectable<OrdersTable>[]): Promise<Order
   return rows.map((row) =>
     toOrder(
       row,
-      lines.filter((l) => l.order_id === row.id),
+      lines
+        .filter((l) => l.order_id === row.id)
+        .map((l): OrderLine => ({
+          productId: l.product_id,
+          sku: l.sku,
+          name: l.name,
+          quantity: l.quantity,
+          unitPrice: { amountMinor: l.unit_price_minor, currency: l.currency },
+          lineTotal: { amountMinor: l.line_total_minor, currency: l.currency },
+        })),
     ),
   );
 }
@@ -108,6 +111,77 @@ async function withLines(db: Db, rows: Selectable<OrdersTable>[]): Promise<Order
 async function load(db: Db, orderId: string): Promise<Order | undefined> {
   const row = await db.selectFrom("orders").selectAll().where("id", "=", orderId).executeTakeFirst();
   return row === undefined ? undefined : (await withLines(db, [row]))[0];
+}
+
+/** What one saga step writes: see `OrderStore.saveTransition`. */
+interface StepWrite {
+  readonly order: Order;
+  readonly owner: string;
+  readonly action: SagaAction;
+  readonly outcome: StepOutcome;
+  readonly next: Transition;
+  readonly now: Date;
+  readonly leaseUntil: Date;
+}
+
+/**
+ * A saga step's write as ONE statement (data-modifying CTEs, so it is atomic without a
+ * transaction): locks the order and reads its status before the change (`before`), applies the
+ * transition only while `owner` holds the lease (`upd`), and logs the step from what was
+ * written (`log`, which inserts nothing when `upd` updated nothing). `before` takes the row
+ * lock so `previous_status` is the status this update replaced, even after waiting for a
+ * concurrent writer. With `onlyIfStatusKept` the update also requires the stored status to be
+ * `next.status` already, so the write cannot be a status change (which needs its outbox event).
+ * @returns the updated row with `previous_status`, or undefined when nothing was written.
+ */
+function writeStep(db: Db, step: StepWrite, onlyIfStatusKept: boolean) {
+  const { order, owner, outcome, next, now, leaseUntil } = step;
+  const detail =
+    outcome.kind === "failed" ? outcome.reason : outcome.kind === "retry" ? outcome.error.slice(0, 500) : null;
+  return db
+    .with("before", (qb) => qb.selectFrom("orders").select(["id", "status"]).where("id", "=", order.id).forUpdate())
+    .with("upd", (qb) => {
+      const update = qb
+        .updateTable("orders")
+        .set({
+          status: next.status,
+          cancellation_reason: next.cancellationReason ?? null,
+          saga_phase: next.saga.phase,
+          saga_step: next.saga.step,
+          saga_attempts: next.saga.attempts,
+          next_attempt_at: next.saga.nextAttemptAt,
+          lease_until: leaseUntil,
+          updated_at: now,
+        })
+        .from("before")
+        .whereRef("orders.id", "=", "before.id")
+        .where("orders.lease_owner", "=", owner);
+      return (onlyIfStatusKept ? update.where("before.status", "=", next.status) : update)
+        .returningAll("orders")
+        .returning("before.status as previous_status");
+    })
+    .with("log", (qb) =>
+      qb
+        .insertInto("saga_log")
+        .columns(["order_id", "action", "outcome", "detail", "phase_after", "status_after", "at"])
+        .expression((eb) =>
+          eb
+            .selectFrom("upd")
+            // A parameter in a select list has nothing to infer its type from: cast to the column's.
+            .select([
+              "upd.id",
+              sql<string>`${step.action}::text`.as("action"),
+              sql<string>`${outcome.kind}::text`.as("outcome"),
+              sql<string | null>`${detail}::text`.as("detail"),
+              "upd.saga_phase",
+              "upd.status",
+              "upd.updated_at",
+            ]),
+        ),
+    )
+    .selectFrom("upd")
+    .selectAll()
+    .executeTakeFirst();
 }
 
 /**
@@ -194,71 +268,41 @@ export function createOrderStore(db: Kysely<OrdersDatabase>, onOutboxWritten: ()
       return withLines(db, await query.orderBy("id", "desc").limit(limit).execute());
     },
 
-    async acquireLease(orderId, owner, now, leaseUntil) {
+    async acquireLease(order, owner, now, leaseUntil) {
       const row = await db
         .updateTable("orders")
         .set({ lease_owner: owner, lease_until: leaseUntil })
-        .where("id", "=", orderId)
+        .where("id", "=", typeof order === "string" ? order : order.id)
         .where("saga_phase", "<>", "done")
         .where((eb) =>
           eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now), eb("lease_owner", "=", owner)]),
         )
         .returningAll()
         .executeTakeFirst();
-      return row === undefined ? undefined : (await withLines(db, [row]))[0];
+      if (row === undefined) return undefined;
+      return typeof order === "string" ? (await withLines(db, [row]))[0] : toOrder(row, order.lines);
     },
 
-    async saveTransition(orderId, owner, action, outcome, next, now, leaseUntil) {
+    async saveTransition(order, owner, action, outcome, next, now, leaseUntil) {
+      const step: StepWrite = { order, owner, action, outcome, next, now, leaseUntil };
+      // Most steps keep the status: one statement, no transaction. It is guarded to stay so; when
+      // the guard does not hold (the lease is lost, or the status moved under this runner) the
+      // transactional path below decides, as it does for every status change.
+      if (next.status === order.status) {
+        const row = await writeStep(db, step, true);
+        if (row !== undefined) return toOrder(row, order.lines);
+      }
       let published = false;
       const saved = await db.transaction().execute(async (trx) => {
-        const before = await trx
-          .selectFrom("orders")
-          .select("status")
-          .where("id", "=", orderId)
-          .forUpdate()
-          .executeTakeFirst();
-        if (before === undefined) return undefined;
-        const row = await trx
-          .updateTable("orders")
-          .set({
-            status: next.status,
-            cancellation_reason: next.cancellationReason ?? null,
-            saga_phase: next.saga.phase,
-            saga_step: next.saga.step,
-            saga_attempts: next.saga.attempts,
-            next_attempt_at: next.saga.nextAttemptAt,
-            lease_until: leaseUntil,
-            updated_at: now,
-          })
-          .where("id", "=", orderId)
-          .where("lease_owner", "=", owner)
-          .returningAll()
-          .executeTakeFirst();
+        const row = await writeStep(trx, step, false);
         if (row === undefined) return undefined;
-        await trx
-          .insertInto("saga_log")
-          .values({
-            order_id: orderId,
-            action,
-            outcome: outcome.kind,
-            detail:
-              outcome.kind === "failed"
-                ? outcome.reason
-                : outcome.kind === "retry"
-                  ? outcome.error.slice(0, 500)
-                  : null,
-            phase_after: next.saga.phase,
-            status_after: next.status,
-            at: now,
-          })
-          .execute();
-        const order = (await withLines(trx, [row]))[0] as Order;
-        const event = orderStatusEvent(before.status, order, now);
+        const savedOrder = toOrder(row, order.lines);
+        const event = orderStatusEvent(row.previous_status, savedOrder, now);
         if (event !== undefined) {
           await appendToOutbox(trx, [event]);
           published = true;
         }
-        return order;
+        return savedOrder;
       });
       if (published) onOutboxWritten();
       return saved;

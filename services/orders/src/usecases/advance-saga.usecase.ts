@@ -48,13 +48,15 @@ function perform(deps: SagaRunnerDeps, action: SagaAction, order: Order): Promis
 /**
  * Runs an order's saga as far as it can go now: takes the order's lease, then performs the
  * next action, persists the transition, and repeats until the saga is done, waits for a
- * backoff, loses its lease, or the service stops. Returns the order as last persisted, or
- * undefined when another runner holds the lease.
+ * backoff, loses its lease, or the service stops. `target` is the order's id, or the order
+ * when the caller holds it already (its lines are then not read again). Returns the order as
+ * last persisted, or undefined when another runner holds the lease.
  */
 export function advanceSaga(deps: SagaRunnerDeps) {
   const leaseUntil = () => new Date(deps.clock().getTime() + deps.leaseMs);
-  return async (orderId: string): Promise<Order | undefined> => {
-    let order = await deps.store.acquireLease(orderId, deps.owner, deps.clock(), leaseUntil());
+  return async (target: string | Order): Promise<Order | undefined> => {
+    const orderId = typeof target === "string" ? target : target.id;
+    let order = await deps.store.acquireLease(target, deps.owner, deps.clock(), leaseUntil());
     if (order === undefined) return undefined;
     try {
       for (;;) {
@@ -71,7 +73,7 @@ export function advanceSaga(deps: SagaRunnerDeps) {
         }
         const now = deps.clock();
         const next = transition(order, outcome, now, deps.policy, deps.random());
-        const saved = await deps.store.saveTransition(orderId, deps.owner, action, outcome, next, now, leaseUntil());
+        const saved = await deps.store.saveTransition(order, deps.owner, action, outcome, next, now, leaseUntil());
         if (saved === undefined) {
           deps.logger.warn({ orderId, action }, "saga lease lost; another runner continues");
           return undefined;

@@ -93,7 +93,7 @@ export function checkout(deps: CheckoutDeps) {
     const inserted = await deps.store.insert(order, deps.owner, new Date(now.getTime() + deps.leaseMs));
     if (!inserted.inserted) return replay(inserted.existing, fingerprint);
 
-    const saga = deps.supervisor.run(`checkout saga ${order.id}`, deps.advance(order.id));
+    const saga = deps.supervisor.run(`checkout saga ${order.id}`, deps.advance(order));
     const waitMs = input.waitMs > 0 ? input.waitMs : deps.defaultWaitMs;
     const timer = new AbortController();
     await Promise.race([saga, delay(waitMs, undefined, { signal: timer.signal }).catch(() => undefined)]);

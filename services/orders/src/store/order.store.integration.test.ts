@@ -1,0 +1,293 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { sql, type Kysely, type KyselyPlugin } from "kysely";
+import { EVENTS } from "@souk/messaging";
+import { newId, openDatabase, type SqlDatabase } from "@souk/platform";
+import { openTestDatabase } from "@souk/platform/testing";
+import type { Order } from "../domain/order.ts";
+import type { OrderStore } from "../domain/ports.ts";
+import type { Transition } from "../domain/saga.ts";
+import { ordersMigrations } from "./migrations.ts";
+import { createOrderStore, type OrdersDatabase } from "./order.store.ts";
+
+const ADMIN_URL = process.env["SOUK_TEST_POSTGRES_URL"] ?? "postgres://souk:souk@127.0.0.1:55432/postgres";
+const t0 = new Date("2026-01-01T10:00:00Z");
+const later = (ms: number) => new Date(t0.getTime() + ms);
+const LEASE_MS = 30_000;
+
+function pendingOrder(): Order {
+  const usd = (amountMinor: number) => ({ amountMinor, currency: "USD" });
+  return {
+    id: newId(),
+    userId: "user-1",
+    status: "PENDING",
+    total: usd(2 * 1250 + 999),
+    lines: [
+      { productId: "p-1", sku: "SKU-1", name: "Mint tea", quantity: 2, unitPrice: usd(1250), lineTotal: usd(2500) },
+      { productId: "p-2", sku: "SKU-2", name: "Tagine", quantity: 1, unitPrice: usd(999), lineTotal: usd(999) },
+    ],
+    shippingAddress: {
+      name: "Test Customer",
+      line1: "1 Derb Dabachi",
+      city: "Marrakesh",
+      postalCode: "40000",
+      country: "MA",
+    },
+    paymentMethodId: "pm_1",
+    idempotencyKey: newId(),
+    requestFingerprint: "fp",
+    cancellationReason: undefined,
+    saga: { phase: "forward", step: 0, attempts: 0, nextAttemptAt: t0 },
+    createdAt: t0,
+    updatedAt: t0,
+  };
+}
+
+const stepDone = (step: number): Transition => ({
+  status: "PENDING",
+  cancellationReason: undefined,
+  saga: { phase: "forward", step, attempts: 0, nextAttemptAt: t0 },
+});
+const confirmed: Transition = {
+  status: "CONFIRMED",
+  cancellationReason: undefined,
+  saga: { phase: "capturing", step: 0, attempts: 0, nextAttemptAt: t0 },
+};
+
+/** Counts the statements Kysely sends (BEGIN/COMMIT excluded: they are not queries). */
+function statementCounter(): KyselyPlugin & { count: number } {
+  return {
+    count: 0,
+    transformQuery(args) {
+      this.count++;
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+}
+
+function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; schema: string }>, concurrent: boolean) {
+  describe(`order store saga persistence on ${name}`, () => {
+    let database: SqlDatabase;
+    let schema: string;
+    let db: Kysely<OrdersDatabase>;
+    let store: OrderStore;
+    let counter: ReturnType<typeof statementCounter>;
+    let nudges = 0;
+
+    const sagaLog = (orderId: string) =>
+      db
+        .selectFrom("saga_log")
+        .select(["action", "outcome", "detail", "phase_after", "status_after"])
+        .where("order_id", "=", orderId)
+        .orderBy("id")
+        .execute();
+    const outboxTypes = async (orderId: string) =>
+      (await db.selectFrom("outbox").select("type").where("subject", "=", orderId).orderBy("seq").execute()).map(
+        (r) => r.type,
+      );
+    const placed = async (owner = "runner-a"): Promise<Order> => {
+      const order = pendingOrder();
+      expect(await store.insert(order, owner, later(LEASE_MS))).toEqual({ inserted: true });
+      nudges = 0; // the insert's OrderPlaced
+      return order;
+    };
+
+    beforeAll(async () => {
+      ({ database, schema } = await open());
+      await database.migrate(schema, ordersMigrations);
+      counter = statementCounter();
+      db = database.forSchema<OrdersDatabase>(schema).withPlugin(counter);
+      store = createOrderStore(db, () => nudges++);
+    });
+    afterAll(async () => {
+      if (schema !== "orders") await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
+      await database.close();
+    });
+    beforeEach(() => {
+      vi.restoreAllMocks();
+      nudges = 0;
+    });
+
+    it("reuses the caller's lines when leasing a held order, and reads them for a bare id", async () => {
+      const order = await placed();
+      counter.count = 0;
+      const leased = await store.acquireLease(order, "runner-a", t0, later(LEASE_MS));
+      expect(counter.count).toBe(1);
+      expect(leased?.lines).toBe(order.lines);
+      const byId = await store.acquireLease(order.id, "runner-a", t0, later(LEASE_MS));
+      expect(byId?.lines).toEqual(order.lines);
+      expect(await store.acquireLease(order.id, "runner-b", t0, later(LEASE_MS))).toBeUndefined();
+    });
+
+    it("saves a step that keeps the status in one statement, without a transaction or an event", async () => {
+      const order = await placed();
+      const transaction = vi.spyOn(db, "transaction");
+      counter.count = 0;
+      const saved = await store.saveTransition(
+        order,
+        "runner-a",
+        "reserve_stock",
+        { kind: "ok" },
+        stepDone(1),
+        later(5),
+        later(LEASE_MS),
+      );
+      expect(counter.count).toBe(1);
+      expect(transaction).not.toHaveBeenCalled();
+      expect(saved).toMatchObject({
+        id: order.id,
+        status: "PENDING",
+        saga: { phase: "forward", step: 1 },
+        updatedAt: later(5),
+      });
+      expect(saved?.lines).toBe(order.lines);
+      expect(await store.get(order.id)).toEqual(saved);
+      expect(await sagaLog(order.id)).toEqual([
+        { action: "reserve_stock", outcome: "ok", detail: null, phase_after: "forward", status_after: "PENDING" },
+      ]);
+      expect(await outboxTypes(order.id)).toEqual([EVENTS.orderPlaced.type]);
+      expect(nudges).toBe(0);
+    });
+
+    it("logs a retry's error (cut to 500 characters) and keeps the lease-guarded row otherwise as given", async () => {
+      const order = await placed();
+      const next: Transition = {
+        ...stepDone(0),
+        saga: { phase: "forward", step: 0, attempts: 1, nextAttemptAt: later(900) },
+      };
+      const saved = await store.saveTransition(
+        order,
+        "runner-a",
+        "reserve_stock",
+        { kind: "retry", error: "x".repeat(600) },
+        next,
+        later(5),
+        later(LEASE_MS),
+      );
+      expect(saved?.saga).toEqual(next.saga);
+      expect((await sagaLog(order.id)).map((r) => [r.outcome, r.detail?.length])).toEqual([["retry", 500]]);
+    });
+
+    it("saves a status change and its event in one transaction of two statements, then nudges the relay", async () => {
+      const order = await placed();
+      const transaction = vi.spyOn(db, "transaction");
+      counter.count = 0;
+      const saved = await store.saveTransition(
+        order,
+        "runner-a",
+        "commit_stock",
+        { kind: "ok" },
+        confirmed,
+        later(5),
+        later(LEASE_MS),
+      );
+      expect(counter.count).toBe(2);
+      expect(transaction).toHaveBeenCalledTimes(1);
+      expect(saved).toMatchObject({ status: "CONFIRMED", saga: { phase: "capturing", step: 0 } });
+      expect(await outboxTypes(order.id)).toEqual([EVENTS.orderPlaced.type, EVENTS.orderConfirmed.type]);
+      expect((await sagaLog(order.id)).map((r) => r.status_after)).toEqual(["CONFIRMED"]);
+      expect(nudges).toBe(1);
+    });
+
+    it("chooses the event by the stored status, not by the caller's copy", async () => {
+      const order = await placed();
+      // The caller believes the order CONFIRMED already: no event would be due by its copy.
+      const stale: Order = { ...order, status: "CONFIRMED" };
+      const saved = await store.saveTransition(
+        stale,
+        "runner-a",
+        "commit_stock",
+        { kind: "ok" },
+        confirmed,
+        later(5),
+        later(LEASE_MS),
+      );
+      expect(saved?.status).toBe("CONFIRMED");
+      expect(await outboxTypes(order.id)).toEqual([EVENTS.orderPlaced.type, EVENTS.orderConfirmed.type]);
+      expect(nudges).toBe(1);
+    });
+
+    it.each([
+      ["keeps the status", stepDone(1)],
+      ["changes the status", confirmed],
+    ])(
+      "persists nothing — no saga_log row, no event — for a step that %s saved by a runner that lost its lease",
+      async (_, next) => {
+        const order = await placed();
+        const taken = await store.acquireLease(order.id, "runner-b", later(LEASE_MS + 1), later(2 * LEASE_MS));
+        expect(taken?.id).toBe(order.id);
+        const before = await store.get(order.id);
+        const saved = await store.saveTransition(
+          order,
+          "runner-a",
+          "commit_stock",
+          { kind: "ok" },
+          next,
+          later(5),
+          later(LEASE_MS),
+        );
+        expect(saved).toBeUndefined();
+        expect(await store.get(order.id)).toEqual(before);
+        expect(
+          await db.selectFrom("orders").select("lease_owner").where("id", "=", order.id).executeTakeFirst(),
+        ).toEqual({
+          lease_owner: "runner-b",
+        });
+        expect(await sagaLog(order.id)).toEqual([]);
+        expect(await outboxTypes(order.id)).toEqual([EVENTS.orderPlaced.type]);
+        expect(nudges).toBe(0);
+      },
+    );
+
+    it("returns undefined for an unknown order", async () => {
+      const missing = pendingOrder();
+      expect(
+        await store.saveTransition(
+          missing,
+          "runner-a",
+          "reserve_stock",
+          { kind: "ok" },
+          stepDone(1),
+          t0,
+          later(LEASE_MS),
+        ),
+      ).toBeUndefined();
+      expect(await sagaLog(missing.id)).toEqual([]);
+    });
+
+    it.runIf(concurrent)(
+      "reads the status a concurrent writer committed while the step waited for the row",
+      async () => {
+        const order = await placed();
+        let saving: Promise<Order | undefined> | undefined;
+        await db.transaction().execute(async (trx) => {
+          await trx.updateTable("orders").set({ status: "CONFIRMED" }).where("id", "=", order.id).execute();
+          saving = store.saveTransition(
+            order,
+            "runner-a",
+            "commit_stock",
+            { kind: "ok" },
+            confirmed,
+            later(5),
+            later(LEASE_MS),
+          );
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        });
+        expect((await saving)?.status).toBe("CONFIRMED");
+        // The status was CONFIRMED when this step's update applied: no second confirmation.
+        expect(await outboxTypes(order.id)).toEqual([EVENTS.orderPlaced.type]);
+        expect((await sagaLog(order.id)).map((r) => r.action)).toEqual(["commit_stock"]);
+      },
+    );
+  });
+}
+
+storeSuite("PGlite", async () => ({ database: await openTestDatabase(), schema: "orders" }), false);
+storeSuite(
+  "a PostgreSQL server",
+  async () => ({
+    database: await openDatabase({ url: ADMIN_URL, maxConnections: 4 }),
+    schema: `orders_${newId().replaceAll("-", "").slice(-12)}`,
+  }),
+  true,
+);
