@@ -4,6 +4,12 @@ import { toConnectError } from "./errors.ts";
 import type { Metrics } from "./metrics.ts";
 
 /**
+ * The reason a finished call's handler signal is aborted with (frees its deadline timer). Given
+ * once, so no DOMException (and its stack trace) is made per call.
+ */
+const CALL_COMPLETED = new ConnectError("the call completed", Code.Canceled);
+
+/**
  * Wraps a service implementation so callers in the same process use it through the
  * ordinary Connect client interface — without network and without serialization
  * (the embedded topology). Requests get their protobuf defaults filled (`create`), errors
@@ -51,7 +57,7 @@ export function inProcessClient<S extends DescService>(
         const labels = { service: service.typeName, method: method.name, code };
         options.metrics?.rpcCalls.inc(labels);
         options.metrics?.rpcDuration.observe(labels, (performance.now() - started) / 1000);
-        context.abort();
+        context.abort(CALL_COMPLETED);
       }
     };
   }

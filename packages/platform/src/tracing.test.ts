@@ -46,6 +46,7 @@ describe("initTracing with an OTLP endpoint", () => {
       const body = received[0]?.body ?? "";
       expect(body).toContain('"name":"lazy-exporter-span"');
       expect(body).toContain(`"traceId":"${traceId ?? "?"}"`);
+      expect(body).toContain(`"key":"service.name","value":{"stringValue":"tracing-test"}`);
     } finally {
       collector.close();
     }

@@ -10,10 +10,12 @@ import {
 } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { ExportResultCode, W3CTraceContextPropagator } from "@opentelemetry/core";
+import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
   BatchSpanProcessor,
   ParentBasedSampler,
   AlwaysOnSampler,
+  AlwaysOffSampler,
   TracerProvider,
   type SpanExporter,
 } from "@opentelemetry/sdk-trace";
@@ -73,19 +75,22 @@ function lazyOtlpExporter(url: string): SpanExporter {
 /**
  * Registers OpenTelemetry for this process, once (later calls are no-ops): an
  * AsyncLocalStorage context manager (the active span follows async calls), the W3C Trace
- * Context propagator (`traceparent`/`tracestate`), and a tracer provider sampling parent-based,
- * always on, exporting through OTLP/HTTP in batches when `otlpEndpoint` is set.
+ * Context propagator (`traceparent`/`tracestate`), and a tracer provider sampling parent-based:
+ * when `otlpEndpoint` is set every trace is recorded and exported through OTLP/HTTP in batches;
+ * otherwise only traces whose caller sampled them are recorded (the rest carry ids, not data).
  */
 export function initTracing(options: TracingOptions): void {
   if (provider !== undefined) return;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const exporting = options.otlpEndpoint !== undefined && options.otlpEndpoint !== "";
   provider = new TracerProvider({
-    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-    spanProcessors:
-      options.otlpEndpoint === undefined || options.otlpEndpoint === ""
-        ? []
-        : [new BatchSpanProcessor({ exporter: lazyOtlpExporter(options.otlpEndpoint) })],
+    resource: resourceFromAttributes({ "service.name": options.serviceName }),
+    // Exporting: every trace is recorded. Not exporting: a recorded span would go nowhere, so
+    // only traces the caller asked to sample are recorded; the others still get trace and span
+    // ids (non-recording spans), which propagate downstream and label logs, at a fraction of the cost.
+    sampler: new ParentBasedSampler({ root: exporting ? new AlwaysOnSampler() : new AlwaysOffSampler() }),
+    spanProcessors: exporting ? [new BatchSpanProcessor({ exporter: lazyOtlpExporter(options.otlpEndpoint) })] : [],
   });
   trace.setGlobalTracerProvider(provider);
 }
