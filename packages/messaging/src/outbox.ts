@@ -124,7 +124,8 @@ export interface OutboxRelay {
 }
 
 /**
- * The outbox relay: repeatedly, in one transaction, takes a transaction-level advisory lock
+ * The outbox relay: whenever rows are pending (a cheap indexed probe each poll, or a `nudge()`),
+ * in one transaction, takes a transaction-level advisory lock
  * (so among several replicas exactly one relays at a time, and order is kept), reads the oldest
  * unsent rows in `seq` order, publishes them per destination in that order, marks them sent
  * and commits. A crash between publish and commit republishes the batch: delivery is at least
@@ -193,6 +194,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
   }
 
+  /** One statement, no transaction (the partial index `outbox_pending` answers it): anything to relay? */
+  async function hasPending(): Promise<boolean> {
+    const row = await db.selectFrom("outbox").select("seq").where("sent_at", "is", null).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
   async function prune(): Promise<void> {
     const now = Date.now();
     if (now - lastPrune < 60_000) return;
@@ -216,8 +223,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     while (running) {
       let published = 0;
       try {
+        // An idle poll costs one cheap read; a pass (transaction, lock, batch) runs only when
+        // there is something to relay — or when a nudge says so.
+        const wasNudged = nudged;
         nudged = false;
-        published = await passOnce();
+        published = wasNudged || (await hasPending()) ? await passOnce() : 0;
         await prune();
         if (failures > 0) logger.info({ afterFailures: failures }, "outbox relay recovered");
         failures = 0;
