@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MessageProperties } from "amqplib";
-import {
-  checkEnvelope,
-  envelopeFromAmqp,
-  envelopeToAmqp,
-  partialEnvelopeFromAmqp,
-  type AmqpMessageLike,
-} from "./cloudevents-amqp.ts";
-import { PoisonMessageError, type EventEnvelope } from "./envelope.ts";
+import { envelopeFromAmqp, envelopeToAmqp, partialEnvelopeFromAmqp, type AmqpMessageLike } from "./cloudevents-amqp.ts";
+import { checkEnvelope, PoisonMessageError, type EventEnvelope } from "./envelope.ts";
 
 const event: EventEnvelope = {
   id: "0190f3a2-7b1c-7d3e-8f00-000000000001",

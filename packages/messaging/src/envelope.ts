@@ -69,6 +69,33 @@ export class PoisonMessageError extends Error {
   }
 }
 
+/**
+ * Checks that an in-memory envelope has every attribute Souk requires (what the RabbitMQ
+ * adapter's `envelopeFromAmqp` checks on the wire), so the in-process job queue treats a malformed event like RabbitMQ does.
+ *
+ * @throws PoisonMessageError — `missing_attribute` (an empty or absent id, source, type, subject,
+ *   datacontenttype, time or data) or `invalid_attribute` (an invalid `time`).
+ */
+export function checkEnvelope(event: EventEnvelope): void {
+  // The type says these are present; a caller in plain JavaScript or a cast can still omit them.
+  const loose = event as Partial<Record<keyof EventEnvelope, unknown>>;
+  for (const attribute of ["id", "source", "type", "subject", "datacontenttype"] as const) {
+    const value = loose[attribute];
+    if (typeof value !== "string" || value === "") {
+      throw new PoisonMessageError("missing_attribute", `the event has no CloudEvents attribute "${attribute}"`);
+    }
+  }
+  if (!(loose.time instanceof Date)) {
+    throw new PoisonMessageError("missing_attribute", `the event has no CloudEvents attribute "time"`);
+  }
+  if (Number.isNaN(loose.time.getTime())) {
+    throw new PoisonMessageError("invalid_attribute", `CloudEvents attribute "time" is not a valid date`);
+  }
+  if (!(loose.data instanceof Uint8Array)) {
+    throw new PoisonMessageError("missing_attribute", "the event has no data");
+  }
+}
+
 /** A running consumer; `close()` stops taking messages, waits for those in flight and leaves the group. */
 export interface Subscription {
   close(): Promise<void>;

@@ -1,6 +1,5 @@
 import { createLogger, SpanKind, withSpan, type Logger } from "@souk/platform";
-import { checkEnvelope } from "./cloudevents-amqp.ts";
-import { copyEnvelope, PoisonMessageError, type EventEnvelope, type Subscription } from "./envelope.ts";
+import { checkEnvelope, copyEnvelope, PoisonMessageError, type EventEnvelope, type Subscription } from "./envelope.ts";
 import type { ConsumeOptions, DeadLetter, JobQueue, QueueSpec, ReceivedJob } from "./job-queue.ts";
 import {
   checkConcurrency,

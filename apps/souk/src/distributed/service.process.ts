@@ -26,14 +26,7 @@ import {
   type SqlDatabase,
 } from "@souk/platform";
 import { ExponentialBackoff, handleWhen, retry } from "cockatiel";
-import {
-  createKafkaEventLog,
-  createRabbitMqJobQueue,
-  resilientEventLog,
-  resilientJobQueue,
-  TOPIC_SPECS,
-  type EventLog,
-} from "@souk/messaging";
+import { resilientEventLog, resilientJobQueue, TOPIC_SPECS, type EventLog } from "@souk/messaging";
 import { AnalyticsService } from "@souk/contracts/analytics";
 import { NotificationsService } from "@souk/contracts/notifications";
 import {
@@ -86,13 +79,17 @@ interface ServiceDeps {
   readonly config: DistributedConfig;
   readonly logger: Logger;
   readonly clock: typeof systemClock;
-  /** Kafka: where the service's outbox relay publishes and its consumers read. */
+  /**
+   * Kafka: where the service's outbox relay publishes and its consumers read. A service outside
+   * `USES_EVENT_LOG` gets `absentEventLog` and never loads the Kafka client.
+   */
   readonly eventLog: EventLog;
 }
 
 /**
  * Builds one service module with gRPC clients of its upstreams (the modules are unchanged from
- * embedded). Each module is imported here, on demand, so a process loads only the service it runs.
+ * embedded). Each module is imported here, on demand, so a process loads only the service it runs
+ * (and only notifications loads the RabbitMQ client).
  */
 async function composeService(
   name: ServiceName,
@@ -143,6 +140,7 @@ async function composeService(
     }
     case "notifications": {
       const { createNotificationsService } = await import("@souk/notifications");
+      const { createRabbitMqJobQueue } = await import("@souk/messaging/rabbitmq");
       const jobQueue = resilientJobQueue(
         createRabbitMqJobQueue({ url: deps.config.RABBITMQ_URL, logger: deps.logger }),
         deps.logger,
@@ -167,8 +165,12 @@ async function composeService(
   }
 }
 
-/** This process's Kafka event log (one connection pool, created lazily by the adapter; topics ensured at start). */
-function openEventLog(name: ProcessName, config: DistributedConfig, logger: Logger): EventLog {
+/**
+ * This process's Kafka event log (one connection pool, created lazily by the adapter; topics
+ * ensured at start). The Kafka client is imported here, on demand: it costs a process tens of MB.
+ */
+async function openEventLog(name: ProcessName, config: DistributedConfig, logger: Logger): Promise<EventLog> {
+  const { createKafkaEventLog } = await import("@souk/messaging/kafka");
   // Resilient: a process (re)started while Kafka is down still starts and serves; its topics
   // and consumer groups are set up in the background once Kafka answers.
   return resilientEventLog(
@@ -231,6 +233,17 @@ const USES_EVENT_LOG: ReadonlySet<ServiceName> = new Set([
   "analytics",
 ]);
 
+/**
+ * The event log of a service outside `USES_EVENT_LOG`: it neither publishes nor consumes, so any
+ * use is a wiring mistake and rejects, naming the set to add the service to. Closing is a no-op.
+ */
+function absentEventLog(name: ServiceName): EventLog {
+  const refuse = async (): Promise<never> => {
+    throw new Error(`${name} has no event log: add it to USES_EVENT_LOG in service.process.ts`);
+  };
+  return { ensureTopics: refuse, publish: refuse, subscribe: refuse, close: async () => {} };
+}
+
 /** Services whose distributed twins live in Redis: cart's store, catalog's cache, payments' velocity counter. */
 const USES_REDIS: ReadonlySet<ServiceName> = new Set(["cart", "catalog", "payments"]);
 
@@ -268,7 +281,7 @@ async function startGrpcService(
     });
   }
   const clients = createUpstreamClients(config);
-  const eventLog = openEventLog(name, config, logger);
+  const eventLog = USES_EVENT_LOG.has(name) ? await openEventLog(name, config, logger) : absentEventLog(name);
   // Not awaited to be up: cart answers "unavailable" and catalog reads the database until it is.
   const redis = USES_REDIS.has(name) ? openRedis(config.REDIS_URL, logger) : undefined;
   try {
@@ -338,7 +351,7 @@ async function startGateway(config: DistributedConfig, root: Logger, started: nu
   };
   // Rate-limit counters shared by the gateway replicas; a Redis outage lets requests through.
   const redis = openRedis(config.REDIS_URL, logger);
-  const eventLog = openEventLog("gateway", config, logger);
+  const eventLog = await openEventLog("gateway", config, logger);
   try {
     if (config.SOUK_SEED_CATALOG) await seedDemoCatalog(clients, config, logger);
     const { createGateway } = await import("@souk/gateway");

@@ -11,18 +11,18 @@ import { assertValidProducts, SKU_PATTERN } from "./product.ts";
 
 describe("demo catalog generator", () => {
   let catalog: DemoCatalog;
-  beforeAll(() => {
-    catalog = generateDemoCatalog(createDemoFaker(), 5_000);
+  beforeAll(async () => {
+    catalog = generateDemoCatalog(await createDemoFaker(), 5_000);
   });
 
-  it("is deterministic: the same seed gives identical products, another seed different ones", () => {
+  it("is deterministic: the same seed gives identical products, another seed different ones", async () => {
     // Compared as JSON: exact, and far faster than a deep equality walk over 5,000 objects.
-    expect(JSON.stringify(generateDemoCatalog(createDemoFaker(), 5_000))).toBe(JSON.stringify(catalog));
-    const other = generateDemoCatalog(createDemoFaker(7), 5_000);
+    expect(JSON.stringify(generateDemoCatalog(await createDemoFaker(), 5_000))).toBe(JSON.stringify(catalog));
+    const other = generateDemoCatalog(await createDemoFaker(7), 5_000);
     expect(other.products.map((p) => p.name)).not.toEqual(catalog.products.map((p) => p.name));
     // A smaller catalog is a different draw, but still deterministic.
-    expect(JSON.stringify(generateDemoCatalog(createDemoFaker(), 600))).toBe(
-      JSON.stringify(generateDemoCatalog(createDemoFaker(), 600)),
+    expect(JSON.stringify(generateDemoCatalog(await createDemoFaker(), 600))).toBe(
+      JSON.stringify(generateDemoCatalog(await createDemoFaker(), 600)),
     );
   });
 
@@ -120,10 +120,11 @@ describe("demo catalog generator", () => {
     expect(() => assertValidProducts(catalog.products)).not.toThrow();
   });
 
-  it("refuses a count outside 1..100,000", () => {
+  it("refuses a count outside 1..100,000", async () => {
+    const faker = await createDemoFaker();
     for (const count of [0, -1, 2.5, MAX_DEMO_PRODUCTS + 1]) {
-      expect(() => generateDemoCatalog(createDemoFaker(), count)).toThrow(RangeError);
+      expect(() => generateDemoCatalog(faker, count)).toThrow(RangeError);
     }
-    expect(generateDemoCatalog(createDemoFaker(), 3).products).toHaveLength(3);
+    expect(generateDemoCatalog(faker, 3).products).toHaveLength(3);
   });
 });

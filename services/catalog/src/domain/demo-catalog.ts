@@ -1,4 +1,4 @@
-import { Faker, base, en } from "@faker-js/faker";
+import type { Faker } from "@faker-js/faker";
 import {
   ALBUM_FORMATS,
   BOOK_FORMATS,
@@ -42,9 +42,17 @@ export interface DemoCatalog {
 /**
  * A Faker with English data and a fixed seed: the random source `generateDemoCatalog` draws
  * from. Two instances made with the same seed produce the same sequence.
+ *
+ * Faker is loaded here, on the first call, and only its English entry (~9 MB of RSS): the package
+ * root evaluates every locale (~40 MB), and a catalog process needs Faker only to seed an empty
+ * catalog. That entry exports just a prebuilt, unseeded instance, so a fresh seeded one is built
+ * with its class and its merged `en` + `base` data — the same data as `[en, base]`.
  */
-export function createDemoFaker(seed: number = DEMO_CATALOG_SEED): Faker {
-  return new Faker({ locale: [en, base], seed });
+export async function createDemoFaker(seed: number = DEMO_CATALOG_SEED): Promise<Faker> {
+  const { faker: english } = await import("@faker-js/faker/locale/en");
+  // The entry's instance is a `Faker`; its constructor is the root's `Faker` class.
+  const EnglishFaker = english.constructor as typeof Faker;
+  return new EnglishFaker({ locale: english.rawDefinitions, seed });
 }
 
 const PITCHES = [

@@ -39,7 +39,8 @@ export function seedProducts(deps: SeedProductsDeps) {
     }
     if (await deps.store.hasProducts()) return { seeded: false, stock: [] };
     const startedMs = performance.now();
-    const catalog = generateDemoCatalog(createDemoFaker(DEMO_CATALOG_SEED), count === 0 ? deps.defaultCount : count);
+    const faker = await createDemoFaker(DEMO_CATALOG_SEED);
+    const catalog = generateDemoCatalog(faker, count === 0 ? deps.defaultCount : count);
     assertValidProducts(catalog.products);
     const now = deps.clock();
     const products = catalog.products.map((p): Product => ({
