@@ -12,7 +12,15 @@ describe("npm run bench arguments", () => {
       outDir: "/repo/bench/results/2026-11-25T17-45-22Z",
       defaultOut: true,
       seed: 1,
+      skipLimits: false,
     });
+  });
+
+  it("takes --scenarios and --no-limits for iterating on one path", () => {
+    const options = parseBenchArgs(["--scenarios", "product,checkout", "--no-limits"], "/repo", now);
+    expect(options.scenarios).toEqual(["product", "checkout"]);
+    expect(options.skipLimits).toBe(true);
+    expect(() => parseBenchArgs(["--scenarios", "product,teleport"], "/repo", now)).toThrow(/teleport/);
   });
 
   it("takes --quick, one topology, --out and --seed", () => {

@@ -1,6 +1,7 @@
 // `npm run bench -- [options]`: the command line, parsed into options (pure).
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { SCENARIOS, type Scenario } from "./shopper.operations.ts";
 
 /** The topologies a run measures. */
 export type Topology = "embedded" | "distributed";
@@ -17,6 +18,10 @@ export interface BenchOptions {
   readonly defaultOut: boolean;
   /** Seed of every random choice of the generator (products, terms, the mix). */
   readonly seed: number;
+  /** Only these scenarios (default: the plan's); for iterating on one path. */
+  readonly scenarios?: readonly Scenario[];
+  /** Skip the machine's limits (NGINX, pgbench, redis-benchmark): no ratios, only the store's numbers. */
+  readonly skipLimits: boolean;
 }
 
 /** The help text. */
@@ -33,6 +38,8 @@ Options:
                                 which topologies to measure (default both)
   --out <dir>                   where results go (default bench/results/<timestamp>)
   --seed <n>                    seed of the generator's random choices (default 1)
+  --scenarios <a,b,…>           only these of ${SCENARIOS.join(", ")} (for iterating)
+  --no-limits                   skip the machine's limits (no ratios; for iterating)
   -h, --help                    this text
 
 Writes results.json, summary.md and charts/*.svg; progress goes to stderr. A full run with the
@@ -60,6 +67,8 @@ export function parseBenchArgs(argv: readonly string[], repoRoot: string, now: D
         topology: { type: "string" },
         out: { type: "string" },
         seed: { type: "string" },
+        scenarios: { type: "string" },
+        "no-limits": { type: "boolean" },
       },
       strict: true,
       allowPositionals: false,
@@ -80,6 +89,17 @@ export function parseBenchArgs(argv: readonly string[], repoRoot: string, now: D
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new BenchUsageError(`--seed must be a non-negative integer`);
   if (values.out === "") throw new BenchUsageError("--out needs a directory");
+  let scenarios: Scenario[] | undefined;
+  if (values.scenarios !== undefined) {
+    const names = values.scenarios.split(",").map((name) => name.trim());
+    const unknown = names.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+    if (unknown.length > 0 || names.length === 0) {
+      throw new BenchUsageError(
+        `--scenarios takes a comma-separated list of ${SCENARIOS.join(", ")} (got "${values.scenarios}")`,
+      );
+    }
+    scenarios = names as Scenario[];
+  }
   const stamp = now
     .toISOString()
     .replace(/\.\d+Z$/, "Z")
@@ -91,5 +111,7 @@ export function parseBenchArgs(argv: readonly string[], repoRoot: string, now: D
     outDir: values.out ?? join(repoRoot, "bench", "results", stamp),
     defaultOut: values.out === undefined,
     seed,
+    ...(scenarios === undefined ? {} : { scenarios }),
+    skipLimits: values["no-limits"] === true,
   };
 }

@@ -318,7 +318,8 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${BENCH_USAGE}\n`);
     return 0;
   }
-  const plan = options.quick ? QUICK_PLAN : FULL_PLAN;
+  const basePlan = options.quick ? QUICK_PLAN : FULL_PLAN;
+  const plan = options.scenarios === undefined ? basePlan : { ...basePlan, scenarios: options.scenarios };
   const progress = createProgress();
   const logsDir = join(options.outDir, "logs");
   await mkdir(logsDir, { recursive: true });
@@ -369,10 +370,10 @@ async function run(argv: string[]): Promise<number> {
   }
   const staticFileBytes =
     topologies.find((t) => t.productBodyBytes !== undefined)?.productBodyBytes ?? FALLBACK_PRODUCT_BYTES;
-  limits = await measureLimits(ctx, staticFileBytes);
+  limits = options.skipLimits ? { errors: ["not measured (--no-limits)"] } : await measureLimits(ctx, staticFileBytes);
   progress.done();
   const results = await write();
-  if (!options.quick && options.defaultOut) {
+  if (!options.quick && options.defaultOut && options.scenarios === undefined && !options.skipLimits) {
     const latest = join(REPO_ROOT, "bench", "results", "latest");
     await rm(latest, { recursive: true, force: true });
     await mkdir(latest, { recursive: true });

@@ -4,6 +4,7 @@ import { fork } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { NODE_ARGS } from "../../../apps/souk/src/cluster/cluster.topology.ts";
 import { readProcessMemory, type ProcessMemory } from "../process-memory.ts";
 
 const SERVER_SCRIPT = fileURLToPath(new URL("../embedded-server.ts", import.meta.url));
@@ -38,6 +39,8 @@ export async function startEmbeddedProcess(options: {
   const started = performance.now();
   const child = fork(SERVER_SCRIPT, [], {
     execPath: process.execPath,
+    // The V8 options `npm start` and the cluster's processes run with.
+    execArgv: [...NODE_ARGS],
     env: { ...process.env, ...options.env, PORT: "0", SOUK_DATA_DIR: options.dataDir },
     stdio: ["ignore", log, log, "ipc"],
   });
