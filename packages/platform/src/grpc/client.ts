@@ -63,7 +63,15 @@ export function grpcUpstream(baseUrl: string, options: GrpcUpstreamOptions = {})
     pingTimeoutMs: 10_000,
     idleConnectionTimeoutMs: 5 * 60_000,
   });
-  const transport = createGrpcTransport({ baseUrl, sessionManager, interceptors: [propagateTrace] });
+  // No gzip: between services (loopback or a private network) compressing each response costs
+  // more CPU than the bytes it saves (zlib was ~4 % of catalog's CPU serving searches). Servers
+  // still accept compressed requests from other clients.
+  const transport = createGrpcTransport({
+    baseUrl,
+    sessionManager,
+    interceptors: [propagateTrace],
+    acceptCompression: [],
+  });
   const breaker = circuitBreaker(handleWhen(isUpstreamFailure), {
     halfOpenAfter: options.halfOpenAfterMs ?? 1_000,
     breaker: new ConsecutiveBreaker(options.failuresToOpen ?? 5),
