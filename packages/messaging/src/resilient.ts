@@ -4,10 +4,14 @@ import type { Subscription } from "./envelope.ts";
 import type { EventLog } from "./event-log.ts";
 import type { JobQueue } from "./job-queue.ts";
 
-/** Retries forever with exponential backoff (0.5 s → 10 s), until `signal` aborts. */
+/**
+ * Retries forever with exponential backoff (0.5 s → 2 s), until `signal` aborts. The ceiling is
+ * low because a failed attempt is itself slow (the Kafka client's own retries and timeouts): with
+ * 10 s, a consumer started during a Kafka restart joined ~40 s after Kafka was back (chaos run).
+ */
 const forever = retry(handleAll, {
   maxAttempts: Number.POSITIVE_INFINITY,
-  backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }),
+  backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 2_000 }),
 });
 
 /**
