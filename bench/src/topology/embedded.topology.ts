@@ -4,7 +4,7 @@ import { fork } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { NODE_ARGS } from "../../../apps/souk/src/cluster/cluster.topology.ts";
+import { NODE_ARGS, NODE_COMPILE_CACHE } from "../../../apps/souk/src/cluster/cluster.topology.ts";
 import { readProcessMemory, type ProcessMemory } from "../process-memory.ts";
 
 const SERVER_SCRIPT = fileURLToPath(new URL("../embedded-server.ts", import.meta.url));
@@ -39,9 +39,15 @@ export async function startEmbeddedProcess(options: {
   const started = performance.now();
   const child = fork(SERVER_SCRIPT, [], {
     execPath: process.execPath,
-    // The V8 options `npm start` and the cluster's processes run with.
+    // The V8 options and the module compile cache `npm start` and the cluster's processes run with.
     execArgv: [...NODE_ARGS],
-    env: { ...process.env, ...options.env, PORT: "0", SOUK_DATA_DIR: options.dataDir },
+    env: {
+      NODE_COMPILE_CACHE,
+      ...process.env,
+      ...options.env,
+      PORT: "0",
+      SOUK_DATA_DIR: options.dataDir,
+    },
     stdio: ["ignore", log, log, "ipc"],
   });
   closeSync(log);
