@@ -43,7 +43,7 @@ Options:
   -h, --help                    this text
 
 Writes results.json, summary.md and charts/*.svg; progress goes to stderr. A full run with the
-default --out also refreshes bench/results/latest/.`;
+default --out (both topologies, every scenario, the limits) also refreshes bench/results/latest/.`;
 
 /** A bad command line (the caller prints the message and the usage, exit code 2). */
 export class BenchUsageError extends Error {

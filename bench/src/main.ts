@@ -373,7 +373,9 @@ async function run(argv: string[]): Promise<number> {
   limits = options.skipLimits ? { errors: ["not measured (--no-limits)"] } : await measureLimits(ctx, staticFileBytes);
   progress.done();
   const results = await write();
-  if (!options.quick && options.defaultOut && options.scenarios === undefined && !options.skipLimits) {
+  // Only a whole run (both topologies, every scenario, the limits) replaces the copy kept in git.
+  const wholeRun = options.topologies.length === 2 && options.scenarios === undefined && !options.skipLimits;
+  if (!options.quick && options.defaultOut && wholeRun) {
     const latest = join(REPO_ROOT, "bench", "results", "latest");
     await rm(latest, { recursive: true, force: true });
     await mkdir(latest, { recursive: true });
