@@ -265,12 +265,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         const published = await passOnce();
         total += published;
         if (published === 0) {
-          const pending = await db
-            .selectFrom("outbox")
-            .select((eb) => eb.fn.countAll<number>().as("n"))
-            .where("sent_at", "is", null)
-            .executeTakeFirstOrThrow();
-          if (Number(pending.n) === 0) return total;
+          if (!(await hasPending())) return total;
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       }
