@@ -11,6 +11,7 @@ import {
 import { waitFor } from "@souk/messaging/testing";
 import { createMetrics, loadConfig, newId, type Metrics, type SqlDatabase } from "@souk/platform";
 import { openTestDatabase, testLogger } from "@souk/platform/testing";
+import { ZERO_COUNTS } from "./domain/aggregates.ts";
 import { toAnalyticsEvent } from "./events/analytics.events.ts";
 import { AnalyticsConfig, createAnalyticsService, type AnalyticsUseCases } from "./index.ts";
 import { orderStream, seededRandom, shuffled, type StreamEvent } from "./testing/order-stream.ts";
@@ -35,15 +36,6 @@ async function snapshot(uc: AnalyticsUseCases) {
     reasons: await uc.getCancellationReasons(),
   };
 }
-
-const zeroCounts = {
-  ordersPlaced: 0,
-  ordersConfirmed: 0,
-  ordersCancelled: 0,
-  ordersRefunded: 0,
-  revenueMinor: 0,
-  refundsMinor: 0,
-};
 
 describe("analytics consuming the in-process event log (PGlite)", () => {
   let database: SqlDatabase;
@@ -170,7 +162,7 @@ describe("analytics consuming the in-process event log (PGlite)", () => {
     expect((await analytics.useCases.getSummary(at("10:02:00"), at("10:04:00"))).currencies).toEqual([
       {
         currency: "EUR",
-        ...zeroCounts,
+        ...ZERO_COUNTS,
         ordersPlaced: 1,
         ordersConfirmed: 1,
         revenueMinor: 3_000,
@@ -181,7 +173,7 @@ describe("analytics consuming the in-process event log (PGlite)", () => {
       },
       {
         currency: "USD",
-        ...zeroCounts,
+        ...ZERO_COUNTS,
         ordersPlaced: 1,
         ordersConfirmed: 1,
         ordersCancelled: 1,
@@ -193,18 +185,18 @@ describe("analytics consuming the in-process event log (PGlite)", () => {
     const series = await analytics.useCases.getTimeseries(at("10:00:00"), at("10:30:00"), "");
     expect(series).toHaveLength(30 * 2);
     const active = series
-      .filter((b) => Object.keys(zeroCounts).some((k) => b[k as keyof typeof zeroCounts] !== 0))
+      .filter((b) => Object.keys(ZERO_COUNTS).some((k) => b[k as keyof typeof ZERO_COUNTS] !== 0))
       .map((b) => ({ ...b, minute: b.minute.toISOString().slice(11, 16) }));
     expect(active).toEqual([
-      { minute: "10:00", currency: "EUR", ...zeroCounts, ordersPlaced: 1, ordersConfirmed: 1, revenueMinor: 2_500 },
-      { minute: "10:01", currency: "EUR", ...zeroCounts, ordersPlaced: 1, ordersCancelled: 1 },
-      { minute: "10:01", currency: "USD", ...zeroCounts, ordersPlaced: 1 },
-      { minute: "10:02", currency: "USD", ...zeroCounts, ordersPlaced: 1, ordersConfirmed: 1, revenueMinor: 4_000 },
-      { minute: "10:03", currency: "EUR", ...zeroCounts, ordersPlaced: 1, ordersConfirmed: 1, revenueMinor: 3_000 },
-      { minute: "10:03", currency: "USD", ...zeroCounts, ordersCancelled: 1 },
-      { minute: "10:04", currency: "USD", ...zeroCounts, ordersPlaced: 1, ordersCancelled: 1 },
-      { minute: "10:05", currency: "EUR", ...zeroCounts, ordersPlaced: 1 },
-      { minute: "10:20", currency: "EUR", ...zeroCounts, ordersRefunded: 1, refundsMinor: 3_000 },
+      { minute: "10:00", currency: "EUR", ...ZERO_COUNTS, ordersPlaced: 1, ordersConfirmed: 1, revenueMinor: 2_500 },
+      { minute: "10:01", currency: "EUR", ...ZERO_COUNTS, ordersPlaced: 1, ordersCancelled: 1 },
+      { minute: "10:01", currency: "USD", ...ZERO_COUNTS, ordersPlaced: 1 },
+      { minute: "10:02", currency: "USD", ...ZERO_COUNTS, ordersPlaced: 1, ordersConfirmed: 1, revenueMinor: 4_000 },
+      { minute: "10:03", currency: "EUR", ...ZERO_COUNTS, ordersPlaced: 1, ordersConfirmed: 1, revenueMinor: 3_000 },
+      { minute: "10:03", currency: "USD", ...ZERO_COUNTS, ordersCancelled: 1 },
+      { minute: "10:04", currency: "USD", ...ZERO_COUNTS, ordersPlaced: 1, ordersCancelled: 1 },
+      { minute: "10:05", currency: "EUR", ...ZERO_COUNTS, ordersPlaced: 1 },
+      { minute: "10:20", currency: "EUR", ...ZERO_COUNTS, ordersRefunded: 1, refundsMinor: 3_000 },
     ]);
     expect(
       (await analytics.useCases.getTimeseries(at("10:00:00"), at("10:05:00"), "USD")).map((b) => b.ordersPlaced),

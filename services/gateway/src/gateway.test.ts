@@ -60,6 +60,8 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
   let product: Product;
   let price: number;
   let users = 0;
+  /** Another gateway over the same services, configured with `env` on top of the defaults. */
+  let gateway: (env: Record<string, string>) => Promise<HttpServer>;
 
   beforeAll(async () => {
     const metrics = createMetrics();
@@ -70,7 +72,7 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
       paymentsLatencyMs: AUTHORIZATION_LATENCY_MS,
       metrics,
     });
-    const gateway = async (env: Record<string, string>) =>
+    gateway = async (env: Record<string, string>) =>
       (
         await createGateway({
           config: loadConfig(GatewayConfig, { GATEWAY_PUBLIC_URL: "https://api.example.test", ...env }),
@@ -474,18 +476,11 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
       expect(getProduct.mock.calls.filter(([request]) => request.id === unknown)).toHaveLength(2);
 
       // GATEWAY_PRODUCT_CACHE_TTL_MS=0: every page asks catalog.
-      const uncached = await createGateway({
-        config: loadConfig(GatewayConfig, { GATEWAY_PRODUCT_CACHE_TTL_MS: "0" }),
-        logger: testLogger(),
-        metrics: createMetrics(),
-        isReady: () => true,
-        clients: store.clients,
-        eventLog: store.eventLog,
-      });
+      const uncached = await gateway({ GATEWAY_PRODUCT_CACHE_TTL_MS: "0" });
       getProduct.mockClear();
-      for (let i = 0; i < 3; i++) await uncached.app.inject({ method: "GET", url: `/v1/products/${cold.id}` });
+      for (let i = 0; i < 3; i++) await uncached.inject({ method: "GET", url: `/v1/products/${cold.id}` });
       expect(getProduct).toHaveBeenCalledTimes(3);
-      await uncached.app.close();
+      await uncached.close();
     } finally {
       getProduct.mockRestore();
       getAvailability.mockRestore();
