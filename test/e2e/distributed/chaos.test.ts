@@ -289,7 +289,8 @@ describe("chaos: 500 checkouts while processes are killed and PostgreSQL, Kafka 
     // Bring every process back (pm2 restarts the killed ones; `up` waits for readiness).
     await clusterUp({ env });
 
-    // 1. Every order terminal.
+    // 1. Every order terminal, and its saga done: a CONFIRMED order still captures its payment
+    //    and clears its cart afterwards (phase "capturing"), retried until payments answers.
     const settleStarted = performance.now();
     const orders = await waitFor(
       async () => {
@@ -300,19 +301,25 @@ describe("chaos: 500 checkouts while processes are killed and PostgreSQL, Kafka 
             cancellation_reason: string | null;
             total_minor: string;
             currency: string;
-          }>("select id, status, cancellation_reason, total_minor, currency from orders where id = any($1)", [orderIds])
+            saga_phase: string;
+          }>(
+            "select id, status, cancellation_reason, total_minor, currency, saga_phase from orders where id = any($1)",
+            [orderIds],
+          )
         ).rows;
-        return rows.length === CHECKOUTS && rows.every((r) => r.status !== "PENDING") ? rows : undefined;
+        return rows.length === CHECKOUTS && rows.every((r) => r.status !== "PENDING" && r.saga_phase === "done")
+          ? rows
+          : undefined;
       },
       180_000,
-      "every order terminal",
+      "every order terminal and its saga done",
     );
     const confirmed = orders.filter((o) => o.status === "CONFIRMED");
     const cancelled = orders.filter((o) => o.status === "CANCELLED");
     const reasons: Record<string, number> = {};
     for (const o of cancelled) reasons[o.cancellation_reason ?? "?"] = (reasons[o.cancellation_reason ?? "?"] ?? 0) + 1;
     log(
-      `orders: ${confirmed.length} CONFIRMED, ${cancelled.length} CANCELLED ${JSON.stringify(reasons)}, all terminal ${((performance.now() - settleStarted) / 1000).toFixed(1)} s after the stream`,
+      `orders: ${confirmed.length} CONFIRMED, ${cancelled.length} CANCELLED ${JSON.stringify(reasons)}, all terminal with their sagas done ${((performance.now() - settleStarted) / 1000).toFixed(1)} s after the stream`,
     );
     expect(confirmed.length + cancelled.length).toBe(CHECKOUTS);
     const byId = new Map(orders.map((o) => [o.id, o]));
@@ -380,7 +387,12 @@ describe("chaos: 500 checkouts while processes are killed and PostgreSQL, Kafka 
         )
       ).rows.map((r) => [r.order_id, { captures: Number(r.captures), status: r.status }]),
     );
-    for (const o of confirmed) expect(captures.get(o.id)?.captures, `captures of confirmed ${o.id}`).toBe(1);
+    for (const o of confirmed) {
+      expect(
+        captures.get(o.id)?.captures,
+        `captures of confirmed ${o.id} (payment ${captures.get(o.id)?.status})`,
+      ).toBe(1);
+    }
     for (const o of cancelled) expect(captures.get(o.id)?.captures ?? 0, `captures of cancelled ${o.id}`).toBe(0);
     const dangling = cancelled.filter((o) => captures.get(o.id)?.status === "AUTHORIZED");
     await waitFor(
