@@ -46,6 +46,16 @@ export interface KafkaEventLogOptions {
   readonly publishRetries?: number;
   /** Fetched events buffered per subscription (all its partitions) before it stops fetching. Default 1 000. */
   readonly maxBufferedEvents?: number;
+  /**
+   * This process's identity across restarts (the pm2 app name, `souk-orders-1`; a pod name), or
+   * undefined for dynamic membership. When set, each subscription joins its group as a static
+   * member with `group.instance.id` = `instanceId` (`instanceId#2`, `#3`… for a second, third
+   * subscription of the same group held at once): a restarted process takes its partitions
+   * back as soon as it rejoins, instead of waiting for the dead member's session to time out
+   * (Kafka KIP-345, "static membership"). Two live processes must never share one: the broker
+   * fences the older (FENCED_INSTANCE_ID).
+   */
+  readonly instanceId?: string;
 }
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
@@ -121,7 +131,20 @@ export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
   const logger = options.logger.child({ component: "kafka-event-log" });
   const bootstrapBrokers = [...options.brokers];
   const subscriptions = new Set<KafkaSubscription>();
+  /** `group.instance.id`s held by this log's open subscriptions, as `<group> <id>`. */
+  const instanceIds = new Set<string>();
   let closed = false;
+
+  /** The first free static member id of this process in `group`, or undefined without `instanceId`. */
+  const claimInstanceId = (group: string): string | undefined => {
+    if (options.instanceId === undefined) return undefined;
+    for (let n = 1; ; n++) {
+      const id = n === 1 ? options.instanceId : `${options.instanceId}#${n}`;
+      if (instanceIds.has(`${group} ${id}`)) continue;
+      instanceIds.add(`${group} ${id}`);
+      return id;
+    }
+  };
 
   const producer = new Producer({
     clientId: `${options.clientId}-producer`,
@@ -208,6 +231,7 @@ export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
     async subscribe(subscribeOptions: SubscribeOptions): Promise<Subscription> {
       if (closed) throw new Error("the event log is closed");
       if (subscribeOptions.topics.length === 0) throw new Error("subscribe needs at least one topic");
+      const groupInstanceId = claimInstanceId(subscribeOptions.group);
       const subscription = new KafkaSubscription(subscribeOptions, {
         clientId: options.clientId,
         bootstrapBrokers,
@@ -215,8 +239,12 @@ export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
         sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
         heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
         maxBufferedEvents: options.maxBufferedEvents ?? 1_000,
+        groupInstanceId,
         send,
-        onClosed: () => subscriptions.delete(subscription),
+        onClosed: () => {
+          subscriptions.delete(subscription);
+          if (groupInstanceId !== undefined) instanceIds.delete(`${subscribeOptions.group} ${groupInstanceId}`);
+        },
       });
       subscriptions.add(subscription);
       try {
@@ -245,6 +273,8 @@ interface SubscriptionContext {
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly maxBufferedEvents: number;
+  /** Static membership id (KIP-345), or undefined for a dynamic member. */
+  readonly groupInstanceId: string | undefined;
   readonly send: (
     topic: string,
     messages: { key: Buffer; value: Buffer; headers: Map<Buffer, Buffer> }[],
@@ -307,6 +337,7 @@ class KafkaSubscription implements Subscription {
       clientId: `${this.#context.clientId}-consumer-${++this.#generation}`,
       bootstrapBrokers: this.#context.bootstrapBrokers,
       groupId: this.#options.group,
+      ...(this.#context.groupInstanceId === undefined ? {} : { groupInstanceId: this.#context.groupInstanceId }),
       autocommit: false,
       sessionTimeout: this.#context.sessionTimeoutMs,
       rebalanceTimeout: Math.max(60_000, this.#context.sessionTimeoutMs),

@@ -1,3 +1,6 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromBinary } from "@bufbuild/protobuf";
 import { Admin, Consumer, Producer, stringDeserializers, type MessagesStream } from "@platformatic/kafka";
@@ -97,6 +100,119 @@ describe.skipIf(!kafka.available)(`kafka event log${kafka.available ? "" : ` (sk
         },
       };
     },
+  });
+
+  describe("kafka static membership (KIP-345)", () => {
+    const logger = testLogger();
+    const sessionTimeoutMs = 45_000;
+    const topic = `contract.${run}.static`;
+    const group = `contract.${run}.static.${newId()}`;
+    const log = createKafkaEventLog({
+      brokers,
+      clientId: "static-test",
+      logger,
+      sessionTimeoutMs,
+      heartbeatIntervalMs: 500,
+      instanceId: "static-test-1",
+    });
+    let admin: Admin | undefined;
+    let child: ChildProcess | undefined;
+
+    beforeAll(async () => {
+      await log.ensureTopics([{ name: topic, partitions: 3 }]);
+      admin = new Admin({ clientId: "static-test-admin", bootstrapBrokers: brokers });
+    });
+
+    afterAll(async () => {
+      child?.kill("SIGKILL");
+      await admin?.close();
+      await log.close();
+    });
+
+    const membersOf = async (name: string) => {
+      const described = (await admin!.describeGroups({ groups: [name] })).get(name);
+      return described?.state === "Stable" ? [...described.members.values()] : [];
+    };
+
+    it("a member restarted after SIGKILL takes its partitions back at once, not after the dead one's session timeout", async () => {
+      // The first incarnation: its own process, killed without leaving the group.
+      child = spawn(
+        process.execPath,
+        [fileURLToPath(new URL("./fixtures/kafka-static-member.fixture.ts", import.meta.url))],
+        {
+          env: {
+            ...process.env,
+            KAFKA_BROKERS: brokers.join(","),
+            KAFKA_TOPIC: topic,
+            KAFKA_GROUP: group,
+            KAFKA_INSTANCE_ID: "static-test-1",
+            KAFKA_SESSION_TIMEOUT_MS: String(sessionTimeoutMs),
+          },
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
+      let childOutput = "";
+      child.stdout!.on("data", (chunk: Buffer) => (childOutput += chunk.toString("utf8")));
+      const first = newEvent(
+        EVENTS.userRegistered,
+        { userId: "u1" },
+        { source: "/t", subject: "u1", time: new Date() },
+      );
+      await waitFor(() => childOutput.includes("ready"), { timeoutMs: 30_000, message: "the fixture member ready" });
+      await log.publish(topic, [first.event]);
+      await waitFor(() => childOutput.includes(`handled ${first.event.id}`), {
+        timeoutMs: 30_000,
+        message: "the fixture member handled the first event",
+      });
+      expect((await membersOf(group)).map((m) => m.groupInstanceId)).toEqual(["static-test-1"]);
+      child.kill("SIGKILL");
+      await once(child, "exit");
+
+      // The restart: same instance id, in this process. A dynamic member would wait for the dead
+      // one's session (45 s) to expire before the group could rebalance and hand it partitions.
+      const killedAt = performance.now();
+      const handled: string[] = [];
+      const subscription = await log.subscribe({
+        topics: [topic],
+        group,
+        handle: async (event) => void handled.push(event.id),
+      });
+      const second = newEvent(
+        EVENTS.userRegistered,
+        { userId: "u2" },
+        { source: "/t", subject: "u2", time: new Date() },
+      );
+      await log.publish(topic, [second.event]);
+      await waitFor(() => handled.includes(second.event.id), {
+        timeoutMs: sessionTimeoutMs / 2,
+        message: "the restarted member handled an event before the dead member's session could expire",
+      });
+      const tookMs = performance.now() - killedAt;
+      expect(tookMs).toBeLessThan(sessionTimeoutMs / 2);
+      expect(handled).not.toContain(first.event.id);
+      expect((await membersOf(group)).map((m) => m.groupInstanceId)).toEqual(["static-test-1"]);
+      await subscription.close();
+    }, 90_000);
+
+    it("gives a second subscription of the same group in one process its own instance id", async () => {
+      const shared = `contract.${run}.static-pair.${newId()}`;
+      const a = await log.subscribe({ topics: [topic], group: shared, handle: async () => undefined });
+      const b = await log.subscribe({ topics: [topic], group: shared, handle: async () => undefined });
+      await waitFor(async () => (await membersOf(shared)).length === 2, {
+        timeoutMs: 30_000,
+        message: `group ${shared} stable with 2 members`,
+      });
+      expect((await membersOf(shared)).map((m) => m.groupInstanceId).sort()).toEqual([
+        "static-test-1",
+        "static-test-1#2",
+      ]);
+      await Promise.all([a.close(), b.close()]);
+      // Closing leaves the group (LeaveGroup), so the ids are free again.
+      const c = await log.subscribe({ topics: [topic], group: shared, handle: async () => undefined });
+      await waitFor(async () => (await membersOf(shared)).length === 1, { timeoutMs: 30_000, message: "one member" });
+      expect((await membersOf(shared)).map((m) => m.groupInstanceId)).toEqual(["static-test-1"]);
+      await c.close();
+    }, 90_000);
   });
 
   describe("kafka wire format", () => {

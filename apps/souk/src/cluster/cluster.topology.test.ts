@@ -60,6 +60,12 @@ describe("clusterProcesses", () => {
     expect(Object.keys(byName("souk-gateway-1").env).filter((key) => key.endsWith("DATABASE_URL"))).toEqual([]);
   });
 
+  test("each process's Kafka static member id is its pm2 name, unique in the cluster", () => {
+    const processes = clusterProcesses({ config, databaseUrl: () => undefined, redisUrl: undefined });
+    for (const p of processes) expect(p.env.SOUK_INSTANCE_ID, p.name).toBe(p.name);
+    expect(new Set(processes.map((p) => p.env.SOUK_INSTANCE_ID)).size).toBe(processes.length);
+  });
+
   test("a database URL the operator set wins (none is added)", () => {
     const own = clusterProcesses({ config, databaseUrl: () => undefined, redisUrl: undefined });
     expect(own.find((p) => p.name === "souk-cart")?.env).not.toHaveProperty("CART_DATABASE_URL");

@@ -108,7 +108,7 @@ export function clusterProcesses(options: TopologyOptions): ClusterProcess[] {
     service,
     protocol: "grpc",
     port,
-    env: withDatabase(service, { ...common, GRPC_PORT: String(port) }),
+    env: withDatabase(service, { ...common, GRPC_PORT: String(port), SOUK_INSTANCE_ID: name }),
   });
 
   const processes: ClusterProcess[] = SERVICE_NAMES.filter((service) => service !== "orders").map((service) =>
@@ -123,7 +123,12 @@ export function clusterProcesses(options: TopologyOptions): ClusterProcess[] {
       service: "gateway",
       protocol: "http",
       port,
-      env: { ...common, PORT: String(port), GATEWAY_PUBLIC_URL: EDGE_URL },
+      env: {
+        ...common,
+        PORT: String(port),
+        GATEWAY_PUBLIC_URL: EDGE_URL,
+        SOUK_INSTANCE_ID: `souk-gateway-${index + 1}`,
+      },
     }),
   );
   return processes;

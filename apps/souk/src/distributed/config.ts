@@ -135,6 +135,15 @@ export const ProcessConfig = Type.Object({
     default: "127.0.0.1:59092",
     description: "Kafka bootstrap brokers, host:port comma-separated (what `npm run services` starts)",
   }),
+  SOUK_INSTANCE_ID: Type.Optional(
+    Type.String({
+      pattern: "^[A-Za-z0-9._-]{1,200}$",
+      description:
+        "This process's identity across restarts, unique among live processes (`up` sets the pm2 name, souk-orders-1): " +
+        "its Kafka consumers join as static members (KIP-345), so a restarted process takes its partitions back at once; " +
+        "unset: dynamic members",
+    }),
+  ),
   RABBITMQ_URL: Type.String({
     pattern: "^amqps?://\\S+$",
     default: "amqp://souk:souk@127.0.0.1:55672/souk",

@@ -174,7 +174,12 @@ async function openEventLog(name: ProcessName, config: DistributedConfig, logger
   // Resilient: a process (re)started while Kafka is down still starts and serves; its topics
   // and consumer groups are set up in the background once Kafka answers.
   return resilientEventLog(
-    createKafkaEventLog({ brokers: config.KAFKA_BROKERS.split(","), clientId: `souk-${name}-${process.pid}`, logger }),
+    createKafkaEventLog({
+      brokers: config.KAFKA_BROKERS.split(","),
+      clientId: `souk-${name}-${process.pid}`,
+      logger,
+      ...(config.SOUK_INSTANCE_ID === undefined ? {} : { instanceId: config.SOUK_INSTANCE_ID }),
+    }),
     logger,
   );
 }
