@@ -3,7 +3,13 @@ import type { Static } from "typebox";
 import { CatalogService } from "@souk/contracts/catalog";
 import { newId, type Clock, type Lifecycle, type Logger, type Redis, type SqlDatabase } from "@souk/platform";
 import { catalogHandlers } from "./api/catalog.grpc.ts";
-import { DEFAULT_CACHE_MAX_ENTRIES, DEFAULT_CACHE_TTL_SECONDS, type CatalogConfig } from "./config.ts";
+import {
+  DEFAULT_CACHE_MAX_ENTRIES,
+  DEFAULT_CACHE_TTL_SECONDS,
+  DEFAULT_LISTING_CACHE_MAX_ENTRIES,
+  DEFAULT_LISTING_CACHE_TTL_SECONDS,
+  type CatalogConfig,
+} from "./config.ts";
 import type { CatalogStore } from "./domain/catalog-store.ts";
 import type { ProductCache } from "./domain/product-cache.ts";
 import { createCatalogStore, type CatalogDatabase } from "./store/catalog.store.ts";
@@ -23,8 +29,9 @@ export { CatalogConfig } from "./config.ts";
 export const CATALOG_SCHEMA = "catalog";
 
 /**
- * What catalog's composition root needs. With `redis`, the product cache is in Redis (shared by
- * every catalog process: the distributed topology); without it, in this process's memory.
+ * What catalog's composition root needs. With `redis`, the product cache (products, the category
+ * list, listing pages) is in Redis (shared by every catalog process: the distributed topology);
+ * without it, in this process's memory.
  */
 export interface CatalogDeps {
   readonly database: SqlDatabase;
@@ -40,7 +47,7 @@ export type CatalogUseCases = ReturnType<typeof createUseCases>;
 
 function createUseCases(store: CatalogStore, cache: ProductCache, deps: CatalogDeps, logger: Logger) {
   return {
-    listProducts: listProducts(store),
+    listProducts: listProducts(store, cache),
     getProduct: getProduct(store, cache),
     batchGetProducts: batchGetProducts(store, cache),
     listCategories: listCategories(store, cache),
@@ -67,9 +74,15 @@ export interface CatalogServiceModule extends Lifecycle {
 /** The product cache of the topology: Redis when given, else in memory. */
 function openProductCache(deps: CatalogDeps, logger: Logger): ProductCache {
   const ttlSeconds = deps.config.CATALOG_CACHE_TTL_SECONDS ?? DEFAULT_CACHE_TTL_SECONDS;
-  if (deps.redis !== undefined) return createRedisProductCache(deps.redis, { ttlSeconds, logger });
-  const maxEntries = deps.config.CATALOG_CACHE_MAX_ENTRIES ?? DEFAULT_CACHE_MAX_ENTRIES;
-  return createMemoryProductCache({ maxEntries, ttlSeconds, clock: deps.clock });
+  const listingTtlSeconds = deps.config.CATALOG_LISTING_CACHE_TTL_SECONDS ?? DEFAULT_LISTING_CACHE_TTL_SECONDS;
+  if (deps.redis !== undefined) return createRedisProductCache(deps.redis, { ttlSeconds, listingTtlSeconds, logger });
+  return createMemoryProductCache({
+    maxEntries: deps.config.CATALOG_CACHE_MAX_ENTRIES ?? DEFAULT_CACHE_MAX_ENTRIES,
+    ttlSeconds,
+    listingMaxEntries: deps.config.CATALOG_LISTING_CACHE_MAX_ENTRIES ?? DEFAULT_LISTING_CACHE_MAX_ENTRIES,
+    listingTtlSeconds,
+    clock: deps.clock,
+  });
 }
 
 /**

@@ -4,6 +4,7 @@ import { encodeCursor } from "./cursor.ts";
 import {
   DEFAULT_PAGE_SIZE,
   isImpossibleCategory,
+  listingCacheKey,
   MAX_QUERY_LENGTH,
   parseListing,
   type ListingRequest,
@@ -84,5 +85,29 @@ describe("listing requests", () => {
     expect(isImpossibleCategory("video-games")).toBe(false);
     expect(isImpossibleCategory("Video Games")).toBe(true);
     expect(isImpossibleCategory("books'; drop table products;--")).toBe(true);
+  });
+
+  it("gives one cache key per distinct page: normalized like the parser, everything else apart", () => {
+    const key = (overrides: Partial<ListingRequest>) => listingCacheKey(parseListing(request(overrides)));
+    const [idA, idB] = ["0197a000-0000-7000-8000-000000000001", "0197a000-0000-7000-8000-000000000002"];
+    const searchFingerprint = parseListing(request({ query: "red mug" })).fingerprint;
+    const afterScore = (score: number, id: string) => encodeCursor({ kind: "search", score, id }, searchFingerprint);
+    const afterName = encodeCursor({ kind: "browse", name: "Mug", id: idA }, parseListing(request()).fingerprint);
+
+    expect(key({ query: "  red   mug ", limit: 0 })).toBe(key({ query: "red mug", limit: DEFAULT_PAGE_SIZE }));
+    expect(key({ category: " books " })).toBe(key({ category: "books" }));
+    const distinct = [
+      key({}),
+      key({ limit: 21 }),
+      key({ category: "books" }),
+      key({ cursor: afterName }),
+      key({ query: "red mug" }),
+      key({ query: "Red mug" }), // the page's cursors carry a case-sensitive fingerprint
+      key({ query: "red mug", category: "books" }),
+      key({ query: "red mug", cursor: afterScore(0.5, idA) }),
+      key({ query: "red mug", cursor: afterScore(0.25, idA) }),
+      key({ query: "red mug", cursor: afterScore(0.5, idB) }),
+    ];
+    expect(new Set(distinct).size).toBe(distinct.length);
   });
 });

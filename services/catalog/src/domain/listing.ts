@@ -1,6 +1,6 @@
 import { invalidArgument } from "@souk/platform";
 import { decodeCursor, listingFingerprint, type ListingPosition } from "./cursor.ts";
-import { CATEGORY_SLUG_PATTERN } from "./product.ts";
+import { CATEGORY_SLUG_PATTERN, type Product } from "./product.ts";
 
 /** Page size when the caller asks for 0 (proto: "0 means the default (20)"). */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -32,6 +32,12 @@ export interface Listing {
   readonly limit: number;
   readonly after: ListingPosition | undefined;
   readonly fingerprint: string;
+}
+
+/** One page of a listing (what ListProducts answers); `nextCursor` is empty on the last page. */
+export interface ProductPage {
+  readonly products: readonly Product[];
+  readonly nextCursor: string;
 }
 
 /**
@@ -72,4 +78,19 @@ export function parseListing(request: ListingRequest): Listing {
  */
 export function isImpossibleCategory(category: string | undefined): boolean {
   return category !== undefined && !CATEGORY_SLUG_PATTERN.test(category);
+}
+
+/**
+ * The listing cache's key for `listing`: JSON of every parsed input the page depends on —
+ * query text (already trimmed and whitespace-collapsed, case kept: the cursors a page hands
+ * out carry a case-sensitive fingerprint), category, page size (after defaulting) and the
+ * position it starts after — so two requests share a key exactly when they get the same page.
+ * Unbounded in length (a 200-character query, a cursor's 200-character name): a store that needs
+ * bounded keys hashes it.
+ */
+export function listingCacheKey(listing: Listing): string {
+  const after = listing.after;
+  const position =
+    after === undefined ? null : after.kind === "browse" ? ["b", after.name, after.id] : ["s", after.score, after.id];
+  return JSON.stringify([listing.text, listing.category ?? null, listing.limit, position]);
 }

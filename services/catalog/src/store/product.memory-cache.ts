@@ -1,5 +1,6 @@
 import type { Clock } from "@souk/platform";
-import type { CacheGeneration, ProductCache } from "../domain/product-cache.ts";
+import type { ProductPage } from "../domain/listing.ts";
+import { NO_GENERATION, type CacheGeneration, type ProductCache } from "../domain/product-cache.ts";
 import type { CategorySummary, Product } from "../domain/product.ts";
 
 /** Settings of the in-process product cache. */
@@ -8,6 +9,13 @@ export interface MemoryProductCacheOptions {
   readonly maxEntries: number;
   /** How long an entry may be served, in seconds (`CATALOG_CACHE_TTL_SECONDS`). */
   readonly ttlSeconds: number;
+  /** Most listing pages held (`CATALOG_LISTING_CACHE_MAX_ENTRIES`); the least recently used go first. */
+  readonly listingMaxEntries: number;
+  /**
+   * How long a listing page may be served, in seconds (`CATALOG_LISTING_CACHE_TTL_SECONDS`);
+   * 0 caches no listing.
+   */
+  readonly listingTtlSeconds: number;
   /** Source of "now" for expiry (injected so tests can move time). */
   readonly clock: Clock;
 }
@@ -17,20 +25,44 @@ interface Entry<T> {
   readonly expiresAtMs: number;
 }
 
+/** Looks `key` up in an LRU-ordered map: an expired entry is removed, a live one moved to the end. */
+function recall<T>(entries: Map<string, Entry<T>>, key: string, nowMs: number): T | undefined {
+  const entry = entries.get(key);
+  if (entry === undefined) return undefined;
+  entries.delete(key);
+  if (entry.expiresAtMs <= nowMs) return undefined;
+  entries.set(key, entry);
+  return entry.value;
+}
+
+/** Sets `key` as the most recently used entry, then evicts the least recently used beyond `maxEntries`. */
+function remember<T>(entries: Map<string, Entry<T>>, key: string, entry: Entry<T>, maxEntries: number): void {
+  entries.delete(key);
+  entries.set(key, entry);
+  for (const oldest of entries.keys()) {
+    if (entries.size <= maxEntries) break;
+    entries.delete(oldest);
+  }
+}
+
 /**
  * The product cache in this process's memory: the embedded topology's twin of the Redis cache.
- * A `Map` kept in least-recently-used order (a hit moves its entry to the end; a fill beyond
- * `maxEntries` evicts from the front), each entry expiring `ttlSeconds` after its fill, plus
- * one slot for the category list. Invalidation bumps a generation counter, so a fill from a
- * lookup made before it is dropped.
+ * Two `Map`s kept in least-recently-used order (a hit moves its entry to the end; a fill beyond
+ * the map's bound evicts from the front): products (`maxEntries`, each expiring `ttlSeconds`
+ * after its fill) and listing pages (`listingMaxEntries`, `listingTtlSeconds`), plus one slot
+ * for the category list. Invalidation bumps a generation counter, so a fill from a lookup made
+ * before it is dropped, and empties the listing map (any page may have changed). Hits are the
+ * very objects filled (not copies): callers treat them as read-only.
  *
  * Every process has its own copy: when several processes serve one database without Redis, an
  * update invalidates only the process that made it, and the others may serve the old product
- * for up to the TTL.
+ * or listing page for up to its TTL.
  */
 export function createMemoryProductCache(options: MemoryProductCacheOptions): ProductCache {
   const ttlMs = options.ttlSeconds * 1000;
+  const listingTtlMs = options.listingTtlSeconds * 1000;
   const products = new Map<string, Entry<Product>>();
+  const listings = new Map<string, Entry<ProductPage>>();
   let categories: Entry<readonly CategorySummary[]> | undefined;
   let generation = 0;
 
@@ -42,12 +74,8 @@ export function createMemoryProductCache(options: MemoryProductCacheOptions): Pr
       const hits = new Map<string, Product>();
       const now = nowMs();
       for (const id of ids) {
-        const entry = products.get(id);
-        if (entry === undefined) continue;
-        products.delete(id);
-        if (entry.expiresAtMs <= now) continue;
-        products.set(id, entry);
-        hits.set(id, entry.value);
+        const product = recall(products, id, now);
+        if (product !== undefined) hits.set(id, product);
       }
       return { hits, generation: String(generation) };
     },
@@ -55,14 +83,7 @@ export function createMemoryProductCache(options: MemoryProductCacheOptions): Pr
     async putProducts(fresh, token) {
       if (!isCurrent(token)) return;
       const expiresAtMs = nowMs() + ttlMs;
-      for (const product of fresh) {
-        products.delete(product.id);
-        products.set(product.id, { value: product, expiresAtMs });
-      }
-      for (const oldest of products.keys()) {
-        if (products.size <= options.maxEntries) break;
-        products.delete(oldest);
-      }
+      for (const product of fresh) remember(products, product.id, { value: product, expiresAtMs }, options.maxEntries);
     },
 
     async getCategories() {
@@ -74,10 +95,21 @@ export function createMemoryProductCache(options: MemoryProductCacheOptions): Pr
       if (isCurrent(token)) categories = { value: fresh, expiresAtMs: nowMs() + ttlMs };
     },
 
+    async getListing(key) {
+      if (listingTtlMs === 0) return { page: undefined, generation: NO_GENERATION };
+      return { page: recall(listings, key, nowMs()), generation: String(generation) };
+    },
+
+    async putListing(key, page, token) {
+      if (listingTtlMs === 0 || !isCurrent(token)) return;
+      remember(listings, key, { value: page, expiresAtMs: nowMs() + listingTtlMs }, options.listingMaxEntries);
+    },
+
     async invalidate(ids) {
       generation += 1;
       for (const id of ids) products.delete(id);
       categories = undefined;
+      listings.clear();
     },
   };
 }
