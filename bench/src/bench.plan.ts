@@ -75,7 +75,9 @@ export const FULL_PLAN: BenchPlan = {
     drainMs: 2_000,
     fractions: [0.3, 0.6, 0.8, 0.95, 1.1, 1.25],
     extendFactor: 1.25,
-    maxSteps: 8,
+    // Room to climb well past a low probe (a store still tiering up probes low): 12 steps reach
+    // 1.25 × 1.25⁶ ≈ 4.8× the probe before the ladder gives up with "saturation higher".
+    maxSteps: 12,
     cooldownMs: 1_000,
     recoverTimeoutMs: 30_000,
     confirmAt70: true,
