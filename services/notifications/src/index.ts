@@ -143,6 +143,7 @@ export async function createNotificationsService(deps: NotificationsDeps) {
     }),
   };
   const subscriptions = notificationSubscriptions({
+    clock: deps.clock,
     eventLog: deps.eventLog,
     jobQueue: deps.jobQueue,
     relay,

@@ -1,17 +1,19 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { UsersService } from "@souk/contracts/identity";
-import { DeliveryStatus, NotificationsService } from "@souk/contracts/notifications";
+import { DeliveryJobSchema, DeliveryStatus, NotificationsService } from "@souk/contracts/notifications";
 import {
   createInProcessEventLog,
   createInProcessJobQueue,
   EVENTS,
   newEvent,
+  PROTOBUF_CONTENT_TYPE,
   TOPIC_SPECS,
   TOPICS,
   type InProcessEventLog,
@@ -31,6 +33,7 @@ import {
 import { openTestDatabase, testLogger } from "@souk/platform/testing";
 // eslint-disable-next-line no-restricted-imports -- tests compose the real neighbouring services
 import { createIdentityService, IdentityConfig, type IdentityService } from "../../identity/src/index.ts";
+import { JOB_SOURCE, JOB_TYPES, QUEUES } from "./events/delivery-jobs.ts";
 import { createNotificationsService, NotificationsConfig, verifyWebhookSignature } from "./index.ts";
 
 /** Attempts at a webhook in this file (the service default is 8). */
@@ -71,8 +74,11 @@ describe("notifications, end to end in-process (PGlite, in-process event log and
   let endpoint: { id: string; secret: string };
   const mails: ParsedMail[] = [];
   const hooks: ReceivedHook[] = [];
-  /** What the webhook receiver answers. */
+  /** What the webhook receiver answers, and how long it holds each request first (ms). */
   let answer = 200;
+  let holdMs = 0;
+  /** Webhook requests received so far (counted on arrival, before the hold). */
+  let arrivals = 0;
 
   const mailsFor = (eventId: string) => mails.filter((m) => m.messageId === `<${eventId}@souk>`);
   const hooksFor = (eventId: string) => hooks.filter((h) => h.headers["souk-event-id"] === eventId);
@@ -147,8 +153,12 @@ describe("notifications, end to end in-process (PGlite, in-process event log and
       const chunks: Buffer[] = [];
       request.on("data", (chunk: Buffer) => chunks.push(chunk));
       request.on("end", () => {
-        hooks.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8"), status: answer });
-        response.writeHead(answer).end();
+        arrivals += 1;
+        const status = answer;
+        setTimeout(() => {
+          hooks.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8"), status });
+          response.writeHead(status).end();
+        }, holdMs);
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
@@ -266,6 +276,43 @@ describe("notifications, end to end in-process (PGlite, in-process event log and
       ["order.confirmed", "webhook", DeliveryStatus.SENT],
       ["order.refunded", "email", DeliveryStatus.SENT],
     ]);
+  });
+
+  it("a duplicate job meeting another worker's lease is put back, not counted: no dead letter, one webhook", async () => {
+    holdMs = 800;
+    try {
+      const orderId = newId();
+      const arrivedBefore = arrivals;
+      const { event } = await confirmOrder(orderId);
+      // The first attempt is at the endpoint, which holds it: its worker holds the lease.
+      await eventually(() => (arrivals > arrivedBefore ? true : undefined));
+      const delivery = (await deliveriesOf(orderId)).find((d) => d.endpointId === endpoint.id);
+      expect(delivery?.status).toBe(DeliveryStatus.PENDING);
+      // Duplicates of its job (a redelivery, the sweeper's re-enqueue). Retried as failures, each
+      // would spend its 3 attempts (20–80 ms apart) and be dead-lettered well within the hold.
+      const duplicate = {
+        id: newId(),
+        source: JOB_SOURCE,
+        type: JOB_TYPES.webhook,
+        subject: delivery!.id,
+        time: new Date(),
+        datacontenttype: PROTOBUF_CONTENT_TYPE,
+        dataschema: `proto:${DeliveryJobSchema.typeName}`,
+        data: toBinary(DeliveryJobSchema, create(DeliveryJobSchema, { deliveryId: delivery!.id })),
+      };
+      await jobQueue.enqueue(QUEUES.webhook, [duplicate, { ...duplicate, id: newId() }, { ...duplicate, id: newId() }]);
+
+      const sent = await eventually(async () => {
+        const current = (await deliveriesOf(orderId)).find((d) => d.id === delivery!.id);
+        return current?.status === DeliveryStatus.SENT ? current : undefined;
+      });
+      expect(sent.attempts).toBe(1);
+      expect(hooksFor(event.id).map((h) => h.status)).toEqual([200]);
+      const { deadLetters } = await client.listDeadLetters({});
+      expect(deadLetters.filter((d) => d.delivery?.id === delivery!.id)).toEqual([]);
+    } finally {
+      holdMs = 0;
+    }
   });
 
   it("a failing endpoint is retried, then dead-lettered; a replay delivers once it is fixed", async () => {

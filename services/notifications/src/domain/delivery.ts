@@ -109,11 +109,16 @@ export class UndeliverableError extends Error {
   }
 }
 
-/** Another worker holds the delivery's lease (a duplicate job running concurrently): retry later. */
+/**
+ * Another worker holds the delivery's lease until `leasedUntil` (a duplicate job running
+ * concurrently): not a failed attempt — the job is put back to be tried once the lease is over.
+ */
 export class DeliveryBusyError extends Error {
   override readonly name = "DeliveryBusyError";
-  constructor(deliveryId: string) {
+  readonly leasedUntil: Date;
+  constructor(deliveryId: string, leasedUntil: Date) {
     super(`delivery ${deliveryId} is being attempted by another worker`);
+    this.leasedUntil = leasedUntil;
   }
 }
 

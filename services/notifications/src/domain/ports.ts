@@ -20,8 +20,8 @@ export type DeliveryClaim =
     }
   /** Sent or dead already: a duplicate job, nothing to do. */
   | { readonly outcome: "done"; readonly delivery: Delivery }
-  /** Another worker's lease is running: retry later. */
-  | { readonly outcome: "busy" }
+  /** Another worker's lease is running until `leasedUntil`: try again after it. */
+  | { readonly outcome: "busy"; readonly leasedUntil: Date }
   | { readonly outcome: "missing" };
 
 /** A dead letter to record. */

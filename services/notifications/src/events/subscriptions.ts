@@ -2,6 +2,7 @@ import {
   PoisonMessageError,
   TOPICS,
   type DeadLetter,
+  type EventEnvelope,
   type EventLog,
   type JobQueue,
   type OutboxRelay,
@@ -9,8 +10,8 @@ import {
   type ReceivedJob,
   type Subscription,
 } from "@souk/messaging";
-import { currentTraceCarrier, type Logger } from "@souk/platform";
-import { UndeliverableError, type AttemptResult, type DeliveryChannel } from "../domain/delivery.ts";
+import { currentTraceCarrier, type Clock, type Logger } from "@souk/platform";
+import { DeliveryBusyError, UndeliverableError, type AttemptResult, type DeliveryChannel } from "../domain/delivery.ts";
 import type { TraceContext } from "../domain/ports.ts";
 import type { NotificationsUseCases } from "../index.ts";
 import { deadJobDeliveryId, decodeDeliveryJob, QUEUES } from "./delivery-jobs.ts";
@@ -32,8 +33,18 @@ export interface DeliveryRetryPolicy {
   readonly concurrency: number;
 }
 
+/** Shortest delay before a job that met another worker's lease is tried again, in ms. */
+const BUSY_RECHECK_MIN_MS = 100;
+
+/** The envelope of a received job, as it is enqueued again (same id, payload and trace). */
+function envelopeOf(job: ReceivedJob): EventEnvelope {
+  const { queue: _queue, attempt: _attempt, ...envelope } = job;
+  return envelope;
+}
+
 /** What the subscriptions need. */
 export interface SubscriptionDeps {
+  readonly clock: Clock;
   readonly eventLog: EventLog;
   readonly jobQueue: JobQueue;
   readonly relay: OutboxRelay;
@@ -81,6 +92,19 @@ export function notificationSubscriptions(deps: SubscriptionDeps) {
     } catch (error) {
       if (error instanceof UndeliverableError)
         throw new PoisonMessageError(error.reason, error.message, { cause: error });
+      if (error instanceof DeliveryBusyError) {
+        // A duplicate job met another worker's lease: no attempt was made, so none is spent (a
+        // retry would count one, and enough of them would dead-letter a delivery being sent).
+        // The job goes back, delayed until the lease is over: by then the delivery is sent (a
+        // no-op) or its worker died and this job takes it over.
+        const delayMs = Math.max(BUSY_RECHECK_MIN_MS, error.leasedUntil.getTime() - deps.clock().getTime());
+        await deps.jobQueue.enqueue(QUEUES[channel], [envelopeOf(job)], { delayMs });
+        logger.debug(
+          { channel, deliveryId, delayMs },
+          "delivery leased by another worker; job put back until the lease ends",
+        );
+        return;
+      }
       throw error;
     }
   };

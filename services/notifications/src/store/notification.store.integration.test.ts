@@ -86,7 +86,10 @@ describe("notification store on PostgreSQL (PGlite)", () => {
     if (email === undefined) throw new Error("no delivery");
     const first = await store.claimDelivery(email.id, t0, later(10_000));
     expect(first).toMatchObject({ outcome: "claimed", delivery: { attempts: 1 }, event: { orderId: "order-b" } });
-    expect(await store.claimDelivery(email.id, later(1_000), later(11_000))).toEqual({ outcome: "busy" });
+    expect(await store.claimDelivery(email.id, later(1_000), later(11_000))).toEqual({
+      outcome: "busy",
+      leasedUntil: later(10_000),
+    });
     // A worker that died: its lease runs out and another takes over.
     expect(await store.claimDelivery(email.id, later(10_000), later(20_000))).toMatchObject({
       outcome: "claimed",

@@ -152,9 +152,12 @@ export function createNotificationStore(
           .returningAll()
           .executeTakeFirst();
         if (claimed === undefined) {
-          const current = await findDelivery(trx, deliveryId);
-          if (current === undefined) return { outcome: "missing" };
-          return current.status === "pending" ? { outcome: "busy" } : { outcome: "done", delivery: current };
+          const row = await trx.selectFrom("deliveries").selectAll().where("id", "=", deliveryId).executeTakeFirst();
+          if (row === undefined) return { outcome: "missing" };
+          // Pending and not claimable: another worker's lease runs (leased_until is in the future).
+          return row.status === "pending"
+            ? { outcome: "busy", leasedUntil: row.leased_until ?? now }
+            : { outcome: "done", delivery: toDelivery(row) };
         }
         const event = await trx
           .selectFrom("events")

@@ -14,7 +14,7 @@ type Claimed = Extract<DeliveryClaim, { outcome: "claimed" }>;
  * it. Receivers deduplicate on the event id (the email's Message-ID, the webhook's `id`).
  *
  * @throws UndeliverableError `unknown_delivery` when the job names no delivery of this store;
- *   DeliveryBusyError while another worker holds the lease; whatever `send` throws.
+ *   DeliveryBusyError (with the lease's end) while another worker holds the lease; whatever `send` throws.
  */
 export async function attemptDelivery(
   deps: { store: NotificationStore; clock: Clock; leaseMs: number },
@@ -24,7 +24,7 @@ export async function attemptDelivery(
   const now = deps.clock();
   const claim = await deps.store.claimDelivery(deliveryId, now, new Date(now.getTime() + deps.leaseMs));
   if (claim.outcome === "missing") throw new UndeliverableError("unknown_delivery", `no delivery ${deliveryId}`);
-  if (claim.outcome === "busy") throw new DeliveryBusyError(deliveryId);
+  if (claim.outcome === "busy") throw new DeliveryBusyError(deliveryId, claim.leasedUntil);
   if (claim.outcome === "done") return "duplicate";
   try {
     await send(claim);
