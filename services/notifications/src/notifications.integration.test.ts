@@ -1,19 +1,17 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { UsersService } from "@souk/contracts/identity";
-import { DeliveryJobSchema, DeliveryStatus, NotificationsService } from "@souk/contracts/notifications";
+import { DeliveryStatus, NotificationsService } from "@souk/contracts/notifications";
 import {
   createInProcessEventLog,
   createInProcessJobQueue,
   EVENTS,
   newEvent,
-  PROTOBUF_CONTENT_TYPE,
   TOPIC_SPECS,
   TOPICS,
   type InProcessEventLog,
@@ -33,7 +31,7 @@ import {
 import { openTestDatabase, testLogger } from "@souk/platform/testing";
 // eslint-disable-next-line no-restricted-imports -- tests compose the real neighbouring services
 import { createIdentityService, IdentityConfig, type IdentityService } from "../../identity/src/index.ts";
-import { JOB_SOURCE, JOB_TYPES, QUEUES } from "./events/delivery-jobs.ts";
+import { deliveryJob, QUEUES } from "./events/delivery-jobs.ts";
 import { createNotificationsService, NotificationsConfig, verifyWebhookSignature } from "./index.ts";
 
 /** Attempts at a webhook in this file (the service default is 8). */
@@ -290,17 +288,8 @@ describe("notifications, end to end in-process (PGlite, in-process event log and
       expect(delivery?.status).toBe(DeliveryStatus.PENDING);
       // Duplicates of its job (a redelivery, the sweeper's re-enqueue). Retried as failures, each
       // would spend its 3 attempts (20–80 ms apart) and be dead-lettered well within the hold.
-      const duplicate = {
-        id: newId(),
-        source: JOB_SOURCE,
-        type: JOB_TYPES.webhook,
-        subject: delivery!.id,
-        time: new Date(),
-        datacontenttype: PROTOBUF_CONTENT_TYPE,
-        dataschema: `proto:${DeliveryJobSchema.typeName}`,
-        data: toBinary(DeliveryJobSchema, create(DeliveryJobSchema, { deliveryId: delivery!.id })),
-      };
-      await jobQueue.enqueue(QUEUES.webhook, [duplicate, { ...duplicate, id: newId() }, { ...duplicate, id: newId() }]);
+      const duplicate = () => deliveryJob(delivery!.id, "webhook", newId(), new Date(), {});
+      await jobQueue.enqueue(QUEUES.webhook, [duplicate(), duplicate(), duplicate()]);
 
       const sent = await eventually(async () => {
         const current = (await deliveriesOf(orderId)).find((d) => d.id === delivery!.id);

@@ -3,6 +3,7 @@ import { PoisonMessageError, PROTOBUF_CONTENT_TYPE, type EventEnvelope, type Out
 import { DeliveryJobSchema } from "@souk/contracts/notifications";
 import type { Clock, IdGenerator } from "@souk/platform";
 import type { Delivery, DeliveryChannel } from "../domain/delivery.ts";
+import type { TraceContext } from "../domain/ports.ts";
 import type { DeliveryJobEncoder } from "../store/notification.store.ts";
 
 /** The job queues of notifications: one per channel (RabbitMQ quorum queues when distributed). */
@@ -23,25 +24,39 @@ export const JOB_SOURCE = "/souk/notifications";
 const DATASCHEMA = `proto:${DeliveryJobSchema.typeName}`;
 
 /**
- * The outbox encoder of delivery jobs: a CloudEvents envelope to the channel's queue — a new
- * UUIDv7 id per job (a replay is a new job), `subject` the delivery id, a Protobuf `DeliveryJob`
- * payload naming the delivery — carrying the trace context of the event that caused it.
+ * The CloudEvents envelope of a job for delivery `deliveryId` on `channel`: job id `id`,
+ * `subject` the delivery id, a Protobuf `DeliveryJob` payload naming the delivery, and the trace
+ * context of the event that caused it.
+ */
+export function deliveryJob(
+  deliveryId: string,
+  channel: DeliveryChannel,
+  id: string,
+  time: Date,
+  trace: TraceContext,
+): EventEnvelope {
+  return {
+    id,
+    source: JOB_SOURCE,
+    type: JOB_TYPES[channel],
+    subject: deliveryId,
+    time,
+    datacontenttype: PROTOBUF_CONTENT_TYPE,
+    dataschema: DATASCHEMA,
+    data: toBinary(DeliveryJobSchema, create(DeliveryJobSchema, { deliveryId })),
+    traceparent: trace.traceparent,
+    tracestate: trace.tracestate,
+  };
+}
+
+/**
+ * The outbox encoder of delivery jobs: `deliveryJob` to the channel's queue, with a new UUIDv7
+ * id per job (a replay is a new job).
  */
 export function deliveryJobEncoder(newId: IdGenerator, clock: Clock): DeliveryJobEncoder {
   return (delivery: Delivery, trace): OutboxMessage => ({
     destination: QUEUES[delivery.channel],
-    event: {
-      id: newId(),
-      source: JOB_SOURCE,
-      type: JOB_TYPES[delivery.channel],
-      subject: delivery.id,
-      time: clock(),
-      datacontenttype: PROTOBUF_CONTENT_TYPE,
-      dataschema: DATASCHEMA,
-      data: toBinary(DeliveryJobSchema, create(DeliveryJobSchema, { deliveryId: delivery.id })),
-      traceparent: trace.traceparent,
-      tracestate: trace.tracestate,
-    },
+    event: deliveryJob(delivery.id, delivery.channel, newId(), clock(), trace),
   });
 }
 

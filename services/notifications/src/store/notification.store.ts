@@ -71,8 +71,12 @@ function toDeadLetter(row: Selectable<NotificationsDatabase["dead_letters"]>): D
   };
 }
 
+function deliveryRow(db: Db, id: string) {
+  return db.selectFrom("deliveries").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
 async function findDelivery(db: Db, id: string): Promise<Delivery | undefined> {
-  const row = await db.selectFrom("deliveries").selectAll().where("id", "=", id).executeTakeFirst();
+  const row = await deliveryRow(db, id);
   return row === undefined ? undefined : toDelivery(row);
 }
 
@@ -152,7 +156,7 @@ export function createNotificationStore(
           .returningAll()
           .executeTakeFirst();
         if (claimed === undefined) {
-          const row = await trx.selectFrom("deliveries").selectAll().where("id", "=", deliveryId).executeTakeFirst();
+          const row = await deliveryRow(trx, deliveryId);
           if (row === undefined) return { outcome: "missing" };
           // Pending and not claimable: another worker's lease runs (leased_until is in the future).
           return row.status === "pending"
