@@ -310,15 +310,15 @@ describe.each(["redis", "memory"] as const)("catalog's product cache in %s", (ca
   });
 
   if (cacheKind === "memory") {
+    /** A memory cache (TTLs: products 10 s, listings 5 s) on a clock the test moves with `advance(ms)`. */
+    const cacheOnTestClock = (bounds: { maxEntries: number; listingMaxEntries: number }) => {
+      let now = new Date("2026-01-01T00:00:00Z");
+      const cache = createMemoryProductCache({ ...bounds, ttlSeconds: 10, listingTtlSeconds: 5, clock: () => now });
+      return { cache, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
+    };
+
     it("evicts the least recently used product beyond its size, and expires entries after the TTL", async () => {
-      let memoryNow = new Date("2026-01-01T00:00:00Z");
-      const cache = createMemoryProductCache({
-        maxEntries: 2,
-        ttlSeconds: 10,
-        listingMaxEntries: 2,
-        listingTtlSeconds: 5,
-        clock: () => memoryNow,
-      });
+      const { cache, advance } = cacheOnTestClock({ maxEntries: 2, listingMaxEntries: 2 });
       const [a, b, c] = [productAt(5), productAt(6), productAt(7)];
       const ids = [a.id, b.id, c.id];
       await cache.putProducts([a, b], (await cache.getProducts([])).generation);
@@ -328,22 +328,15 @@ describe.each(["redis", "memory"] as const)("catalog's product cache in %s", (ca
       await cache.putCategories([], (await cache.getCategories()).generation);
       expect((await cache.getCategories()).categories).toEqual([]);
 
-      memoryNow = new Date(memoryNow.getTime() + 9_999);
+      advance(9_999);
       expect((await cache.getProducts(ids)).hits.size).toBe(2);
-      memoryNow = new Date(memoryNow.getTime() + 10_000);
+      advance(10_000);
       expect((await cache.getProducts(ids)).hits.size).toBe(0);
       expect((await cache.getCategories()).categories).toBeUndefined();
     });
 
     it("expires listing pages after the listing TTL and evicts the least recently used beyond its bound", async () => {
-      let memoryNow = new Date("2026-01-01T00:00:00Z");
-      const cache = createMemoryProductCache({
-        maxEntries: 10,
-        ttlSeconds: 10,
-        listingMaxEntries: 2,
-        listingTtlSeconds: 5,
-        clock: () => memoryNow,
-      });
+      const { cache, advance } = cacheOnTestClock({ maxEntries: 10, listingMaxEntries: 2 });
       const pageOf = (product: Product): ProductPage => ({ products: [product], nextCursor: "" });
       const [a, b, c] = [keyOf({ query: "a" }), keyOf({ query: "b" }), keyOf({ query: "c" })];
       const fill = async (key: string, page: ProductPage) =>
@@ -356,9 +349,9 @@ describe.each(["redis", "memory"] as const)("catalog's product cache in %s", (ca
       expect((await cache.getListing(a)).page).toEqual(pageOf(productAt(15)));
       await cache.putProducts([productAt(18)], (await cache.getProducts([])).generation);
 
-      memoryNow = new Date(memoryNow.getTime() + 4_999);
+      advance(4_999);
       expect((await cache.getListing(c)).page).toEqual(pageOf(productAt(17)));
-      memoryNow = new Date(memoryNow.getTime() + 1);
+      advance(1);
       expect((await cache.getListing(a)).page).toBeUndefined();
       expect((await cache.getListing(c)).page).toBeUndefined();
       // The listing TTL is the listings' own: the product filled with them is still served.

@@ -5,7 +5,7 @@ import { newId, openDatabase, type SqlDatabase } from "@souk/platform";
 import { openTestDatabase } from "@souk/platform/testing";
 import type { Order } from "../domain/order.ts";
 import type { OrderStore } from "../domain/ports.ts";
-import type { Transition } from "../domain/saga.ts";
+import type { SagaAction, StepOutcome, Transition } from "../domain/saga.ts";
 import { ordersMigrations } from "./migrations.ts";
 import { createOrderStore, type OrdersDatabase } from "./order.store.ts";
 
@@ -85,6 +85,9 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
       (await db.selectFrom("outbox").select("type").where("subject", "=", orderId).orderBy("seq").execute()).map(
         (r) => r.type,
       );
+    /** `runner-a` saves one step of `order`, at `now` (default t0 + 5 ms), renewing its lease. */
+    const save = (order: Order, action: SagaAction, outcome: StepOutcome, next: Transition, now = later(5)) =>
+      store.saveTransition(order, "runner-a", action, outcome, next, now, later(LEASE_MS));
     const placed = async (owner = "runner-a"): Promise<Order> => {
       const order = pendingOrder();
       expect(await store.insert(order, owner, later(LEASE_MS))).toEqual({ inserted: true });
@@ -123,15 +126,7 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
       const order = await placed();
       const transaction = vi.spyOn(db, "transaction");
       counter.count = 0;
-      const saved = await store.saveTransition(
-        order,
-        "runner-a",
-        "reserve_stock",
-        { kind: "ok" },
-        stepDone(1),
-        later(5),
-        later(LEASE_MS),
-      );
+      const saved = await save(order, "reserve_stock", { kind: "ok" }, stepDone(1));
       expect(counter.count).toBe(1);
       expect(transaction).not.toHaveBeenCalled();
       expect(saved).toMatchObject({
@@ -155,15 +150,7 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
         ...stepDone(0),
         saga: { phase: "forward", step: 0, attempts: 1, nextAttemptAt: later(900) },
       };
-      const saved = await store.saveTransition(
-        order,
-        "runner-a",
-        "reserve_stock",
-        { kind: "retry", error: "x".repeat(600) },
-        next,
-        later(5),
-        later(LEASE_MS),
-      );
+      const saved = await save(order, "reserve_stock", { kind: "retry", error: "x".repeat(600) }, next);
       expect(saved?.saga).toEqual(next.saga);
       expect((await sagaLog(order.id)).map((r) => [r.outcome, r.detail?.length])).toEqual([["retry", 500]]);
     });
@@ -172,15 +159,7 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
       const order = await placed();
       const transaction = vi.spyOn(db, "transaction");
       counter.count = 0;
-      const saved = await store.saveTransition(
-        order,
-        "runner-a",
-        "commit_stock",
-        { kind: "ok" },
-        confirmed,
-        later(5),
-        later(LEASE_MS),
-      );
+      const saved = await save(order, "commit_stock", { kind: "ok" }, confirmed);
       expect(counter.count).toBe(2);
       expect(transaction).toHaveBeenCalledTimes(1);
       expect(saved).toMatchObject({ status: "CONFIRMED", saga: { phase: "capturing", step: 0 } });
@@ -193,15 +172,7 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
       const order = await placed();
       // The caller believes the order CONFIRMED already: no event would be due by its copy.
       const stale: Order = { ...order, status: "CONFIRMED" };
-      const saved = await store.saveTransition(
-        stale,
-        "runner-a",
-        "commit_stock",
-        { kind: "ok" },
-        confirmed,
-        later(5),
-        later(LEASE_MS),
-      );
+      const saved = await save(stale, "commit_stock", { kind: "ok" }, confirmed);
       expect(saved?.status).toBe("CONFIRMED");
       expect(await outboxTypes(order.id)).toEqual([EVENTS.orderPlaced.type, EVENTS.orderConfirmed.type]);
       expect(nudges).toBe(1);
@@ -217,15 +188,7 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
         const taken = await store.acquireLease(order.id, "runner-b", later(LEASE_MS + 1), later(2 * LEASE_MS));
         expect(taken?.id).toBe(order.id);
         const before = await store.get(order.id);
-        const saved = await store.saveTransition(
-          order,
-          "runner-a",
-          "commit_stock",
-          { kind: "ok" },
-          next,
-          later(5),
-          later(LEASE_MS),
-        );
+        const saved = await save(order, "commit_stock", { kind: "ok" }, next);
         expect(saved).toBeUndefined();
         expect(await store.get(order.id)).toEqual(before);
         expect(
@@ -241,17 +204,7 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
 
     it("returns undefined for an unknown order", async () => {
       const missing = pendingOrder();
-      expect(
-        await store.saveTransition(
-          missing,
-          "runner-a",
-          "reserve_stock",
-          { kind: "ok" },
-          stepDone(1),
-          t0,
-          later(LEASE_MS),
-        ),
-      ).toBeUndefined();
+      expect(await save(missing, "reserve_stock", { kind: "ok" }, stepDone(1), t0)).toBeUndefined();
       expect(await sagaLog(missing.id)).toEqual([]);
     });
 
@@ -262,15 +215,7 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
         let saving: Promise<Order | undefined> | undefined;
         await db.transaction().execute(async (trx) => {
           await trx.updateTable("orders").set({ status: "CONFIRMED" }).where("id", "=", order.id).execute();
-          saving = store.saveTransition(
-            order,
-            "runner-a",
-            "commit_stock",
-            { kind: "ok" },
-            confirmed,
-            later(5),
-            later(LEASE_MS),
-          );
+          saving = save(order, "commit_stock", { kind: "ok" }, confirmed);
           await new Promise((resolve) => setTimeout(resolve, 200));
         });
         expect((await saving)?.status).toBe("CONFIRMED");
