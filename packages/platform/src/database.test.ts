@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { sql, type Kysely, type Migration } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type SqlDatabase } from "./database.ts";
@@ -55,5 +58,50 @@ describe("SqlDatabase.migrate (embedded PGlite)", () => {
     );
     expect(history.rows).toEqual([{ name: "0001_t" }]);
     expect(runs.get("t")).toBe(1);
+  });
+});
+
+describe("openDatabase on an empty data directory (embedded PGlite)", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "souk-database-test-"));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("starts each one as a copy of one template cluster, made once even by racing opens", async () => {
+    const templateDir = join(root, "template");
+    await mkdir(join(root, "a")); // an empty directory, as mkdtemp makes, is empty too
+    const [a, b] = await Promise.all(
+      ["a", "b"].map((name) => openDatabase({ dataDir: join(root, name), templateDir })),
+    );
+    // Both are working clusters with pg_trgm, and separate ones.
+    await a!.migrate("shop", { "0001_t": creating("t", new Map()) });
+    await a!.forSchema<{ t: { id: number } }>("shop").insertInto("t").values({ id: 7 }).execute();
+    const similarity = await sql<{ s: number }>`select similarity('lamp', 'lamps') as s`.execute(
+      b!.forSchema("public"),
+    );
+    expect(similarity.rows[0]!.s).toBeGreaterThan(0.5);
+    const inB = await sql<{ t: string | null }>`select to_regclass('shop.t')::text as t`.execute(
+      b!.forSchema("public"),
+    );
+    expect(inB.rows[0]!.t).toBeNull();
+    await Promise.all([a!.close(), b!.close()]);
+
+    // One template; the racers' build directories are gone.
+    expect((await readdir(root)).sort()).toEqual(["a", "b", "template"]);
+    expect(await readdir(templateDir)).toContain("PG_VERSION");
+
+    // A later empty directory gets the template as it was (nothing of a's), and a reopened one keeps its data.
+    const c = await openDatabase({ dataDir: join(root, "c"), templateDir });
+    const inC = await sql<{ t: string | null }>`select to_regclass('shop.t')::text as t`.execute(c.forSchema("public"));
+    expect(inC.rows[0]!.t).toBeNull();
+    await c.close();
+    const reopened = await openDatabase({ dataDir: join(root, "a"), templateDir });
+    expect(await reopened.forSchema<{ t: { id: number } }>("shop").selectFrom("t").select("id").execute()).toEqual([
+      { id: 7 },
+    ]);
+    await reopened.close();
   });
 });

@@ -1,5 +1,9 @@
 // PGlite and pg are imported when a database of their kind is opened: a process on a PostgreSQL
 // server never loads PGlite (nor pg_trgm's WASM), and the embedded store never loads pg.
+import { access, cp, readFile, rename, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
 import { Mutex } from "async-mutex";
 import {
@@ -98,7 +102,14 @@ const INT8_OID = 20;
  * PostgreSQL server through a `pg` pool of at most `maxConnections` (default 10).
  */
 export type DatabaseOptions =
-  | { readonly dataDir: string }
+  | {
+      readonly dataDir: string;
+      /**
+       * Where the template cluster that seeds an empty `dataDir` lives (see `pgliteTemplate`);
+       * default `<os.tmpdir()>/souk-pglite-template-<PGlite version>`.
+       */
+      readonly templateDir?: string;
+    }
   | {
       readonly url: string;
       readonly maxConnections?: number;
@@ -129,16 +140,65 @@ export interface SqlDatabase {
  */
 const PGLITE_SHARED_BUFFERS = "32MB";
 
-async function pgliteDialect(dataDir: string): Promise<Dialect> {
+/** True when `path` exists. */
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The installed PGlite's version, from its package.json (its exports map does not expose it). */
+async function pgliteVersion(): Promise<string> {
+  const entry = fileURLToPath(import.meta.resolve("@electric-sql/pglite"));
+  const manifest = join(entry, "..", "..", "package.json");
+  return (JSON.parse(await readFile(manifest, "utf8")) as { version: string }).version;
+}
+
+/**
+ * A cluster straight from initdb, with pg_trgm created in it, made once per machine and PGlite
+ * version at `template` (the way PostgreSQL's CREATE DATABASE copies template1). It is built in
+ * a directory of its own and renamed into place, so a racing process either wins or throws its
+ * copy away; nothing writes to it afterwards. Returns `template`.
+ *
+ * @throws Error from initdb or the file system (e.g. `template`'s parent is not writable).
+ */
+async function pgliteTemplate(template: string, open: (dir: string) => PGlite): Promise<string> {
+  if (await exists(join(template, "PG_VERSION"))) return template;
+  const building = `${template}.${process.pid}.${Date.now()}`;
+  const initialized = open(building);
+  await initialized.exec("create extension if not exists pg_trgm");
+  await initialized.close();
+  const renamed = await rename(building, template).then(
+    () => undefined,
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  );
+  // After a rename PGlite has left an empty directory at the old path; after a lost race, a whole copy.
+  await rm(building, { recursive: true, force: true });
+  if (renamed !== undefined && !(await exists(join(template, "PG_VERSION")))) throw renamed;
+  return template;
+}
+
+async function pgliteDialect(dataDir: string, templateDir: string | undefined): Promise<Dialect> {
   const [{ PGlite }, { pg_trgm }] = await Promise.all([
     import("@electric-sql/pglite"),
     import("@electric-sql/pglite/contrib/pg_trgm"),
   ]);
-  const pglite = new PGlite(dataDir, {
-    extensions: { pg_trgm },
-    parsers: { [INT8_OID]: (value: string) => Number(value) },
-    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
-  });
+  const open = (dir: string) =>
+    new PGlite(dir, {
+      extensions: { pg_trgm },
+      parsers: { [INT8_OID]: (value: string) => Number(value) },
+      startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+    });
+  // An empty data directory starts as a copy of the template cluster instead of running initdb:
+  // initdb takes ~4.5 s here and grows the WASM memory of the instance that runs it to ~500 MB,
+  // which WASM never gives back. The copy takes ~0.1 s, and the store then opens it like a warm
+  // start. (The very first start on a machine runs initdb once, in an instance closed at once.)
+  if (!dataDir.includes("://") && !(await exists(join(dataDir, "PG_VERSION")))) {
+    const template = templateDir ?? join(tmpdir(), `souk-pglite-template-${await pgliteVersion()}`);
+    await cp(await pgliteTemplate(template, open), dataDir, { recursive: true, force: false });
+  }
+  const pglite = open(dataDir);
   return {
     createAdapter: () => new PostgresAdapter(),
     createDriver: () => new PgliteDriver(pglite),
@@ -195,13 +255,14 @@ async function allApplied(
 
 /**
  * Opens PostgreSQL — embedded (PGlite at `dataDir`) or a server (`url`) — and enables
- * pg_trgm. int8 columns are read as JavaScript numbers (all Souk's int8 values are far below 2^53).
+ * pg_trgm. An empty `dataDir` on disk starts as a copy of the template cluster (`templateDir`),
+ * made by initdb on the machine's first such start. int8 columns are read as JavaScript numbers (all Souk's int8 values are far below 2^53).
  */
 export async function openDatabase(options: DatabaseOptions): Promise<SqlDatabase> {
   const dialect =
     "url" in options
       ? await serverDialect(options.url, options.maxConnections ?? 10, options.onIdleError)
-      : await pgliteDialect(options.dataDir);
+      : await pgliteDialect(options.dataDir, options.templateDir);
   const root = new Kysely<Record<string, never>>({ dialect });
   await sql`create extension if not exists pg_trgm`.execute(root);
   return {
