@@ -105,3 +105,93 @@ describe("openDatabase on an empty data directory (embedded PGlite)", () => {
     await reopened.close();
   });
 });
+
+describe("the PGlite driver's statements (one round trip, named prepared statements)", () => {
+  let database: SqlDatabase;
+  let db: Kysely<Record<string, never>>;
+  const prepared = async () =>
+    (await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(db))
+      .rows;
+  beforeAll(async () => {
+    database = await openDatabase({ dataDir: "memory://" });
+    db = database.forSchema("public");
+    await sql`create table kinds (id int8 primary key, label text, tags text[], doc jsonb, at timestamptz, ok boolean, bytes bytea)`.execute(
+      db,
+    );
+  });
+  afterAll(async () => {
+    await database.close();
+  });
+
+  it("sends parameters as node-postgres does and reads every column type back", async () => {
+    const at = new Date("2026-11-26T01:02:03.456Z");
+    const row = {
+      id: 9_007_199_254_740_991,
+      label: 'it\'s \\ a "label"',
+      tags: ["a", "b,c", 'd"e', null],
+      doc: { nested: [1, "two", { three: true }] },
+      at,
+      ok: false,
+      bytes: Buffer.from([0, 1, 254, 255]),
+    };
+    await sql`insert into kinds values (${row.id}, ${row.label}, ${row.tags}, ${row.doc}, ${row.at}, ${row.ok}, ${row.bytes})`.execute(
+      db,
+    );
+    const read = await sql<typeof row>`select * from kinds where id = ${row.id}`.execute(db);
+    expect(read.rows).toEqual([{ ...row, bytes: new Uint8Array([0, 1, 254, 255]) }]);
+    const none = await sql`select * from kinds where label = ${null}`.execute(db);
+    expect(none.rows).toEqual([]);
+    const updated = await sql`update kinds set ok = ${true} where id = ${row.id}`.execute(db);
+    expect(updated.numAffectedRows).toBe(1n);
+  });
+
+  it("prepares a statement once and reuses it; other statements stay unnamed", async () => {
+    const text = "select label from kinds where id = $1";
+    for (let i = 0; i < 3; i++)
+      await db.executeQuery({ sql: text, parameters: [1], query: undefined as never, queryId: undefined as never });
+    expect((await prepared()).filter((p) => p.statement === text)).toHaveLength(1);
+    await sql`vacuum kinds`.execute(db); // a utility statement: never prepared
+    expect((await prepared()).some((p) => /vacuum/i.test(p.statement))).toBe(false);
+  });
+
+  it("recovers from a failing first use, a failing transaction and a stale plan", async () => {
+    // A statement that fails when first used fails the same way again (no half-registered name).
+    for (let i = 0; i < 2; i++) {
+      await expect(sql`select * from missing_table where id = ${i}`.execute(db)).rejects.toThrow(/missing_table/);
+    }
+    // A constraint violation inside a transaction rolls it back; the connection is usable after.
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await sql`insert into kinds (id) values (${1})`.execute(trx);
+        await sql`insert into kinds (id) values (${1})`.execute(trx);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect((await sql`select id from kinds where id = ${1}`.execute(db)).rows).toEqual([]);
+
+    // `select *` prepared before the table gained a column: Postgres refuses the old plan once
+    // (0A000), the statement is prepared afresh, and the next run sees the new column.
+    await sql`create table shape (a int)`.execute(db);
+    await sql`insert into shape values (${1})`.execute(db);
+    const star = () => sql<Record<string, number>>`select * from shape where a = ${1}`.execute(db);
+    expect((await star()).rows).toEqual([{ a: 1 }]);
+    await sql`alter table shape add column b int default 2`.execute(db);
+    const after = await star().catch((error: unknown) => error);
+    if (after instanceof Error) expect((after as Error & { code?: string }).code).toBe("0A000");
+    expect((await star()).rows).toEqual([{ a: 1, b: 2 }]);
+  });
+
+  it("keeps at most 500 prepared statements, closing the least recently used", async () => {
+    const hot = "select 'hot' as k, id from kinds where id = $1";
+    for (let i = 0; i < 520; i++) {
+      await sql`select ${sql.lit(i)}::int as n from kinds where id = ${i}`.execute(db);
+      if (i % 100 === 0)
+        await db.executeQuery({ sql: hot, parameters: [i], query: undefined as never, queryId: undefined as never });
+    }
+    // Evictions are closed on the next round trip: read twice, so the count is settled.
+    await prepared();
+    const statements = await prepared();
+    expect(statements.length).toBeLessThanOrEqual(500);
+    expect(statements.length).toBeGreaterThan(450);
+    expect(statements.some((p) => p.statement === hot)).toBe(true);
+  });
+});
