@@ -109,6 +109,42 @@ describe("the operations", () => {
     expect(shopper.lines).toHaveLength(2);
   });
 
+  it("reads the cart back after a change that got no answer, instead of removing a line it only believes in", async () => {
+    // A store that holds the lines; the first DELETE is applied but its answer never arrives (an abort).
+    const lines = ["s1", "s2"];
+    const requests: HttpRequest[] = [];
+    let deletes = 0;
+    const http: HttpClient = {
+      async request(request) {
+        requests.push(request);
+        if (request.method === "GET") {
+          return { status: 200, body: JSON.stringify({ items: lines.map((productId) => ({ productId })) }) };
+        }
+        if (request.method === "POST") {
+          lines.push((JSON.parse(request.body ?? "{}") as { productId: string }).productId);
+          return { status: 201, body: "" };
+        }
+        const productId = decodeURIComponent(request.path.split("/").pop() ?? "");
+        const at = lines.indexOf(productId);
+        if (at < 0) return { status: 404, body: '{"code":"CART_LINE_NOT_FOUND"}' };
+        lines.splice(at, 1);
+        deletes += 1;
+        if (deletes === 1) throw new DOMException("This operation was aborted", "AbortError");
+        return { status: 204, body: "" };
+      },
+    };
+    const shopper = customer("k@x", APPROVED_CARD, ["s1", "s2"]);
+    const ops = createShopperOperations(http, data({ cartCustomers: [shopper] }), createSeededRandom(1));
+    const cart = ops.pickerOf("cart")();
+    await expect(cart.run(never)).rejects.toThrow(/aborted/);
+    // The bench still believes in s1; the store has only s2. The next change reads the cart first.
+    expect(await cart.run(never)).toEqual({ ok: true, status: "201" });
+    expect(requests.map((r) => r.method)).toEqual(["DELETE", "GET", "POST"]);
+    expect(shopper.lines).toEqual(lines);
+    expect(await cart.run(never)).toEqual({ ok: true, status: "204" });
+    expect(requests.filter((r) => r.method === "GET")).toHaveLength(1);
+  });
+
   it("checks out with an Idempotency-Key, then refills a cart a confirmed order emptied", async () => {
     const { http, requests } = fakeStore();
     const shopper = customer("c@x", APPROVED_CARD, ["s1"]);

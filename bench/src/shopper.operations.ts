@@ -130,6 +130,22 @@ export function createShopperOperations(http: HttpClient, data: ShopperData, ran
     return reply;
   }
 
+  /**
+   * Cart customers whose last change got no answer (aborted, network error) or a 5xx: the store
+   * may or may not have applied it, so the bench no longer knows their lines. Removing a line it
+   * only believes is there would be a 404 of the bench's own making.
+   */
+  const unknownCarts = new WeakSet<BenchCustomer>();
+
+  /** Reads the customer's lines back from GET /v1/cart (oldest first, as the store lists them). */
+  async function readCart(customer: BenchCustomer, signal: AbortSignal): Promise<void> {
+    const reply = await http.request({ method: "GET", path: "/v1/cart", headers: bearer(customer), signal }, true);
+    if (reply.status !== 200) return;
+    const items = (JSON.parse(reply.body) as { items?: { productId: string }[] }).items ?? [];
+    customer.lines.splice(0, customer.lines.length, ...items.map((item) => item.productId));
+    unknownCarts.delete(customer);
+  }
+
   /** Refills a checkout customer's cart (three tries: a product may have run out). */
   async function refill(customer: BenchCustomer): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -191,21 +207,27 @@ export function createShopperOperations(http: HttpClient, data: ShopperData, ran
     async run(signal) {
       if (cartPool === undefined) throw new Error("no cart customers were prepared");
       const customer = await cartPool.acquire(signal);
+      let answered = false;
       try {
-        const oldest = customer.lines[0];
-        if (customer.lines.length < 2 || oldest === undefined) return resultOf(await addLine(customer, signal));
-        const reply = await http.request(
-          {
-            method: "DELETE",
-            path: `/v1/cart/items/${encodeURIComponent(oldest)}`,
-            headers: bearer(customer),
-            signal,
-          },
-          false,
-        );
-        if (reply.status < 500) customer.lines.shift();
+        if (unknownCarts.has(customer)) await readCart(customer, signal);
+        const oldest = customer.lines.length >= 2 ? customer.lines[0] : undefined;
+        const reply =
+          oldest === undefined
+            ? await addLine(customer, signal)
+            : await http.request(
+                {
+                  method: "DELETE",
+                  path: `/v1/cart/items/${encodeURIComponent(oldest)}`,
+                  headers: bearer(customer),
+                  signal,
+                },
+                false,
+              );
+        answered = reply.status < 500;
+        if (answered && oldest !== undefined) customer.lines.shift();
         return resultOf(reply);
       } finally {
+        if (!answered) unknownCarts.add(customer);
         cartPool.release(customer);
       }
     },
