@@ -167,6 +167,19 @@ describe("the PGlite driver's statements (one round trip, named prepared stateme
       }),
     ).rejects.toThrow(/duplicate key/);
     expect((await sql`select id from kinds where id = ${1}`.execute(db)).rows).toEqual([]);
+    // A first use failing inside a transaction: its Close rides with the ROLLBACK, in the aborted block.
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await sql`insert into kinds (id) values (${2})`.execute(trx);
+        await sql`select * from missing_in_transaction where id = ${2}`.execute(trx);
+      }),
+    ).rejects.toThrow(/missing_in_transaction/);
+    await db.transaction().execute(async (trx) => {
+      await sql`insert into kinds (id) values (${3})`.execute(trx);
+    });
+    expect((await sql<{ id: number }>`select id from kinds where id in (${2}, ${3})`.execute(db)).rows).toEqual([
+      { id: 3 },
+    ]);
 
     // `select *` prepared before the table gained a column: Postgres refuses the old plan once
     // (0A000), the statement is prepared afresh, and the next run sees the new column.

@@ -1,5 +1,6 @@
 // PGlite and pg are imported when a database of their kind is opened: a process on a PostgreSQL
-// server never loads PGlite (nor pg_trgm's WASM), and the embedded store never loads pg.
+// server never loads PGlite (nor pg_trgm's WASM), and the embedded store loads only pg's small
+// parameter serializer (pg/lib/utils), never its client.
 import { cpSync } from "node:fs";
 import { access, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -376,7 +377,8 @@ async function allApplied(
 /**
  * Opens PostgreSQL — embedded (PGlite at `dataDir`) or a server (`url`) — and enables
  * pg_trgm. An empty `dataDir` on disk starts as a copy of the template cluster (`templateDir`),
- * made by initdb on the machine's first such start. int8 columns are read as JavaScript numbers (all Souk's int8 values are far below 2^53).
+ * made by initdb on the machine's first such start. int8 columns are read as JavaScript numbers
+ * (all Souk's int8 values are far below 2^53).
  */
 export async function openDatabase(options: DatabaseOptions): Promise<SqlDatabase> {
   const dialect =
