@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql, type Kysely, type Migration } from "kysely";
+import { CompiledQuery, sql, type Kysely, type Migration } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type SqlDatabase } from "./database.ts";
 
@@ -147,8 +147,7 @@ describe("the PGlite driver's statements (one round trip, named prepared stateme
 
   it("prepares a statement once and reuses it; other statements stay unnamed", async () => {
     const text = "select label from kinds where id = $1";
-    for (let i = 0; i < 3; i++)
-      await db.executeQuery({ sql: text, parameters: [1], query: undefined as never, queryId: undefined as never });
+    for (let i = 0; i < 3; i++) await db.executeQuery(CompiledQuery.raw(text, [1]));
     expect((await prepared()).filter((p) => p.statement === text)).toHaveLength(1);
     await sql`vacuum kinds`.execute(db); // a utility statement: never prepared
     expect((await prepared()).some((p) => /vacuum/i.test(p.statement))).toBe(false);
@@ -197,8 +196,7 @@ describe("the PGlite driver's statements (one round trip, named prepared stateme
     const hot = "select 'hot' as k, id from kinds where id = $1";
     for (let i = 0; i < 520; i++) {
       await sql`select ${sql.lit(i)}::int as n from kinds where id = ${i}`.execute(db);
-      if (i % 100 === 0)
-        await db.executeQuery({ sql: hot, parameters: [i], query: undefined as never, queryId: undefined as never });
+      if (i % 100 === 0) await db.executeQuery(CompiledQuery.raw(hot, [i]));
     }
     // Evictions are closed on the next round trip: read twice, so the count is settled.
     await prepared();

@@ -1,8 +1,8 @@
 // PGlite and pg are imported when a database of their kind is opened: a process on a PostgreSQL
 // server never loads PGlite (nor pg_trgm's WASM), and the embedded store loads only pg's small
 // parameter serializer (pg/lib/utils), never its client.
-import { cpSync } from "node:fs";
-import { access, readFile, rename, rm } from "node:fs/promises";
+import { cpSync, existsSync } from "node:fs";
+import { readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -257,14 +257,6 @@ export interface SqlDatabase {
  */
 const PGLITE_SHARED_BUFFERS = "32MB";
 
-/** True when `path` exists. */
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** The installed PGlite's version, from its package.json (its exports map does not expose it). */
 async function pgliteVersion(): Promise<string> {
   const entry = fileURLToPath(import.meta.resolve("@electric-sql/pglite"));
@@ -281,18 +273,20 @@ async function pgliteVersion(): Promise<string> {
  * @throws Error from initdb or the file system (e.g. `template`'s parent is not writable).
  */
 async function pgliteTemplate(template: string, open: (dir: string) => PGlite): Promise<string> {
-  if (await exists(join(template, "PG_VERSION"))) return template;
+  if (existsSync(join(template, "PG_VERSION"))) return template;
   const building = `${template}.${process.pid}.${Date.now()}`;
   const initialized = open(building);
   await initialized.exec("create extension if not exists pg_trgm");
   await initialized.close();
-  const renamed = await rename(building, template).then(
-    () => undefined,
-    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
-  );
-  // After a rename PGlite has left an empty directory at the old path; after a lost race, a whole copy.
-  await rm(building, { recursive: true, force: true });
-  if (renamed !== undefined && !(await exists(join(template, "PG_VERSION")))) throw renamed;
+  try {
+    await rename(building, template);
+  } catch (error) {
+    // A racing process renamed its copy first: use that one. Anything else is a real failure.
+    if (!existsSync(join(template, "PG_VERSION"))) throw error;
+  } finally {
+    // After a rename PGlite has left an empty directory at the old path; after a lost race, a whole copy.
+    await rm(building, { recursive: true, force: true });
+  }
   return template;
 }
 
@@ -311,7 +305,7 @@ async function pgliteDialect(dataDir: string, templateDir: string | undefined): 
   // initdb takes ~4.5 s here and grows the WASM memory of the instance that runs it to ~500 MB,
   // which WASM never gives back. The copy takes ~0.1 s, and the store then opens it like a warm
   // start. (The very first start on a machine runs initdb once, in an instance closed at once.)
-  if (!dataDir.includes("://") && !(await exists(join(dataDir, "PG_VERSION")))) {
+  if (!dataDir.includes("://") && !existsSync(join(dataDir, "PG_VERSION"))) {
     const template = templateDir ?? join(tmpdir(), `souk-pglite-template-${await pgliteVersion()}`);
     // cpSync: Node's native copy, 5× faster than the promise API's per-file JavaScript walk here
     // (~90 against ~490 ms for the template's 971 files); nothing else runs while the store starts.
