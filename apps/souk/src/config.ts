@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import Type, { type Static } from "typebox";
 import { LogLevel } from "@souk/platform";
 import { CartConfig } from "@souk/cart";
@@ -20,6 +21,12 @@ export const LauncherConfig = Type.Object({
   }),
   HOST: Type.String({ minLength: 1, default: "127.0.0.1", description: "Interface to listen on" }),
   SOUK_DATA_DIR: Type.String({ minLength: 1, default: "./.souk", description: "PGlite data directory, or memory://" }),
+  SOUK_TEMPLATE_DIR: Type.String({
+    minLength: 1,
+    default: tmpdir(),
+    description:
+      "Where the store templates live (a migrated, seeded cluster per code version, ~70 MB; an empty data directory starts as a copy)",
+  }),
   LOG_LEVEL: Type.Union(LogLevel.anyOf, { default: "info" }),
   SOUK_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000, description: "Longest graceful shutdown" }),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(

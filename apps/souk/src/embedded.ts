@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { CartService } from "@souk/contracts/cart";
 import { CatalogService } from "@souk/contracts/catalog";
 import { TokensService, UsersService } from "@souk/contracts/identity";
@@ -28,6 +30,7 @@ import { createInventoryService } from "@souk/inventory";
 import { createOrdersService } from "@souk/orders";
 import { createPaymentsService } from "@souk/payments";
 import { EmbeddedConfig } from "./config.ts";
+import { ensureStoreTemplate, seedDemoStore } from "./store-template.ts";
 
 /** Options of `startEmbedded`; anything unset comes from the environment, then defaults. */
 export interface EmbeddedOptions {
@@ -57,7 +60,9 @@ export interface EmbeddedSouk {
  * Starts the whole store in this process — the embedded topology of ARCHITECTURE.md: every
  * service module on one PGlite database (a schema each), calling each other in-process through
  * their Connect service definitions (no network, no serialization), the REST gateway in front.
- * Migrates, seeds the demo catalog and its stock on first start, starts background loops
+ * Opens the data directory — an empty one starts as a copy of the store template, migrated and
+ * seeded (`ensureStoreTemplate`, built on this machine's first such start) — migrates and seeds
+ * the demo catalog and its stock where that is still needed (`memory://`), starts background loops
  * (saga recovery, reservation sweeper) and listens.
  *
  * @throws ConfigError naming every bad environment variable; errors from migrations or listen.
@@ -77,7 +82,20 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   let ready = false;
 
   initTracing({ serviceName: "souk", otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
-  const database = await openDatabase({ dataDir: config.SOUK_DATA_DIR });
+  // An empty data directory on disk starts as a copy of the store template (migrated and seeded).
+  const fresh = !config.SOUK_DATA_DIR.includes("://") && !existsSync(join(config.SOUK_DATA_DIR, "PG_VERSION"));
+  const templateDir = fresh
+    ? await ensureStoreTemplate({
+        directory: config.SOUK_TEMPLATE_DIR,
+        seedCount: config.CATALOG_SEED_COUNT,
+        config,
+        logger,
+      })
+    : undefined;
+  const database = await openDatabase({
+    dataDir: config.SOUK_DATA_DIR,
+    ...(templateDir === undefined ? {} : { templateDir }),
+  });
   // The embedded twins of Kafka and RabbitMQ: in memory, so the outbox (in PGlite) is what
   // survives a restart; relays republish whatever was not yet handed over.
   const eventLog = createInProcessEventLog({ logger });
@@ -108,11 +126,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const notifications = await createNotificationsService({ ...deps, jobQueue, users: clients.users });
   const analytics = await createAnalyticsService({ ...deps, metrics });
 
-  const seed = await clients.catalog.seedProducts({ count: config.CATALOG_SEED_COUNT });
-  if (seed.seeded) {
-    await clients.inventory.setStockLevels({ entries: seed.stock.map((s) => ({ sku: s.sku, onHand: s.quantity })) });
-    logger.info({ products: seed.stock.length }, "seeded the demo catalog and its stock");
-  }
+  // A store copied from the template has its catalog already; `memory://` seeds here.
+  await seedDemoStore(clients, config.CATALOG_SEED_COUNT, logger);
 
   const { app } = await createGateway({
     config,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CompiledQuery, sql, type Kysely, type Migration } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type SqlDatabase } from "./database.ts";
+import { ensurePgliteTemplate, openDatabase, type SqlDatabase } from "./database.ts";
 
 /** A migration creating `table`, counting how many times it ran. */
 function creating(table: string, runs: Map<string, number>): Migration {
@@ -103,6 +103,50 @@ describe("openDatabase on an empty data directory (embedded PGlite)", () => {
       { id: 7 },
     ]);
     await reopened.close();
+  });
+});
+
+describe("ensurePgliteTemplate with a build of its own (embedded PGlite)", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "souk-template-test-"));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("builds once, keeps what the build wrote, and leaves nothing behind a failed build", async () => {
+    const template = join(root, "seeded");
+    let builds = 0;
+    const build = async (dataDir: string) => {
+      builds++;
+      const database = await openDatabase({ dataDir, templateDir: join(root, "base") });
+      await database.migrate("shop", { "0001_t": creating("t", new Map()) });
+      await database.forSchema<{ t: { id: number } }>("shop").insertInto("t").values({ id: 42 }).execute();
+      await database.close();
+    };
+    expect(await ensurePgliteTemplate(template, build)).toBe(template);
+    expect(await ensurePgliteTemplate(template, build)).toBe(template);
+    expect(builds).toBe(1);
+    // A data directory copied from it opens with the build's schema and row.
+    const copy = await openDatabase({ dataDir: join(root, "copy"), templateDir: template });
+    expect(await copy.forSchema<{ t: { id: number } }>("shop").selectFrom("t").select("id").execute()).toEqual([
+      { id: 42 },
+    ]);
+    await copy.close();
+
+    // A build that fails: its error comes through, no template and no build directory remain,
+    // and the next call builds afresh.
+    const failing = join(root, "failing");
+    const broken = async (dataDir: string) => {
+      await mkdir(dataDir);
+      throw new Error("migration 0002 failed");
+    };
+    await expect(ensurePgliteTemplate(failing, broken)).rejects.toThrow("migration 0002 failed");
+    expect((await readdir(root)).filter((name) => name.startsWith("failing"))).toEqual([]);
+    await ensurePgliteTemplate(failing, build);
+    expect(builds).toBe(2);
+    expect(await readdir(failing)).toContain("PG_VERSION");
   });
 });
 

@@ -222,8 +222,9 @@ export type DatabaseOptions =
   | {
       readonly dataDir: string;
       /**
-       * Where the template cluster that seeds an empty `dataDir` lives (see `pgliteTemplate`);
-       * default `<os.tmpdir()>/souk-pglite-template-<PGlite version>`.
+       * Where the template cluster that seeds an empty `dataDir` lives (see `ensurePgliteTemplate`;
+       * one made by initdb, with pg_trgm, when missing); default
+       * `<os.tmpdir()>/souk-pglite-template-<PGlite version>`.
        */
       readonly templateDir?: string;
     }
@@ -265,26 +266,31 @@ async function pgliteVersion(): Promise<string> {
 }
 
 /**
- * A cluster straight from initdb, with pg_trgm created in it, made once per machine and PGlite
- * version at `template` (the way PostgreSQL's CREATE DATABASE copies template1). It is built in
- * a directory of its own and renamed into place, so a racing process either wins or throws its
- * copy away; nothing writes to it afterwards. Returns `template`.
+ * Makes sure a PGlite template cluster exists at `template` (the way PostgreSQL's CREATE DATABASE
+ * copies template1): when it is missing, `build(dir)` fills a directory of its own (a sibling of
+ * `template`; `build` opens, writes and closes a cluster there) and that directory is renamed into
+ * place, so a racing process either wins or throws its copy away. Nothing writes to a template
+ * afterwards; an empty data directory handed to `openDatabase` with `templateDir` starts as a copy.
+ * Returns `template`.
  *
- * @throws Error from initdb or the file system (e.g. `template`'s parent is not writable).
+ * @throws whatever `build` throws (no template and no build directory are left behind), or an
+ *   Error from the file system (e.g. `template`'s parent is not writable).
  */
-async function pgliteTemplate(template: string, open: (dir: string) => PGlite): Promise<string> {
+export async function ensurePgliteTemplate(
+  template: string,
+  build: (dataDir: string) => Promise<void>,
+): Promise<string> {
   if (existsSync(join(template, "PG_VERSION"))) return template;
   const building = `${template}.${process.pid}.${Date.now()}`;
-  const initialized = open(building);
-  await initialized.exec("create extension if not exists pg_trgm");
-  await initialized.close();
   try {
+    await build(building);
     await rename(building, template);
   } catch (error) {
     // A racing process renamed its copy first: use that one. Anything else is a real failure.
     if (!existsSync(join(template, "PG_VERSION"))) throw error;
   } finally {
-    // After a rename PGlite has left an empty directory at the old path; after a lost race, a whole copy.
+    // After a rename PGlite has left an empty directory at the old path; after a lost race or a
+    // failed build, a whole or partial cluster.
     await rm(building, { recursive: true, force: true });
   }
   return template;
@@ -306,10 +312,18 @@ async function pgliteDialect(dataDir: string, templateDir: string | undefined): 
   // which WASM never gives back. The copy takes ~0.1 s, and the store then opens it like a warm
   // start. (The very first start on a machine runs initdb once, in an instance closed at once.)
   if (!dataDir.includes("://") && !existsSync(join(dataDir, "PG_VERSION"))) {
-    const template = templateDir ?? join(tmpdir(), `souk-pglite-template-${await pgliteVersion()}`);
+    // When missing, the template is a cluster straight from initdb with pg_trgm created in it.
+    const template = await ensurePgliteTemplate(
+      templateDir ?? join(tmpdir(), `souk-pglite-template-${await pgliteVersion()}`),
+      async (dir) => {
+        const initialized = open(dir);
+        await initialized.exec("create extension if not exists pg_trgm");
+        await initialized.close();
+      },
+    );
     // cpSync: Node's native copy, 5× faster than the promise API's per-file JavaScript walk here
     // (~90 against ~490 ms for the template's 971 files); nothing else runs while the store starts.
-    cpSync(await pgliteTemplate(template, open), dataDir, { recursive: true, force: false });
+    cpSync(template, dataDir, { recursive: true, force: false });
   }
   const pglite = open(dataDir);
   // pg's own serializer (its package is a dependency already; this loads only its small utils module).

@@ -21,6 +21,8 @@ export { ANALYTICS_TOPICS } from "./events/analytics.consumer.ts";
 
 /** The schema analytics owns. */
 export const ANALYTICS_SCHEMA = "analytics";
+/** The service's forward-only migrations (Kysely), for its schema: what it applies at start, and the embedded store template too. */
+export { analyticsMigrations };
 
 /** What analytics' composition root needs. */
 export interface AnalyticsDeps {

@@ -24,6 +24,8 @@ export { CartConfig } from "./config.ts";
 
 /** The schema cart owns. */
 export const CART_SCHEMA = "cart";
+/** The service's forward-only migrations (Kysely), for its schema: what it applies at start, and the embedded store template too. */
+export { cartMigrations };
 
 /** How often expired carts' rows are reclaimed (reads ignore them regardless). */
 const EXPIRED_CART_SWEEP_INTERVAL_MS = 60_000;

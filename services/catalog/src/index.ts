@@ -27,6 +27,8 @@ export { CatalogConfig } from "./config.ts";
 
 /** The schema catalog owns. */
 export const CATALOG_SCHEMA = "catalog";
+/** The service's forward-only migrations (Kysely), for its schema: what it applies at start, and the embedded store template too. */
+export { catalogMigrations };
 
 /**
  * What catalog's composition root needs. With `redis`, the product cache (products, the category

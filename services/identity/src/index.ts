@@ -27,6 +27,8 @@ export { IdentityConfig } from "./config.ts";
 
 /** The schema identity owns. */
 export const IDENTITY_SCHEMA = "identity";
+/** The service's forward-only migrations (Kysely), for its schema: what it applies at start, and the embedded store template too. */
+export { identityMigrations };
 
 /** How often expired refresh tokens are purged (one hour). */
 const REFRESH_TOKEN_PURGE_INTERVAL_MS = 60 * 60 * 1000;

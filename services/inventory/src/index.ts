@@ -18,6 +18,8 @@ export { InventoryConfig } from "./config.ts";
 
 /** The schema inventory owns. */
 export const INVENTORY_SCHEMA = "inventory";
+/** The service's forward-only migrations (Kysely), for its schema: what it applies at start, and the embedded store template too. */
+export { inventoryMigrations };
 
 /** What inventory's composition root needs. */
 export interface InventoryDeps {

@@ -41,6 +41,8 @@ export type { WebhookPayload } from "./domain/notification-event.ts";
 
 /** The schema notifications owns. */
 export const NOTIFICATIONS_SCHEMA = "notifications";
+/** The service's forward-only migrations (Kysely), for its schema: what it applies at start, and the embedded store template too. */
+export { notificationsMigrations };
 
 /** What notifications' composition root needs. */
 export interface NotificationsDeps {

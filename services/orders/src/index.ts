@@ -24,6 +24,8 @@ export { OrdersConfig } from "./config.ts";
 
 /** The schema orders owns. */
 export const ORDERS_SCHEMA = "orders";
+/** The service's forward-only migrations (Kysely), for its schema: what it applies at start, and the embedded store template too. */
+export { ordersMigrations };
 
 /** What orders' composition root needs: its database and the clients of its saga participants. */
 export interface OrdersDeps {

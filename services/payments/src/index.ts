@@ -31,6 +31,8 @@ export { PaymentsConfig } from "./config.ts";
 
 /** The schema payments owns. */
 export const PAYMENTS_SCHEMA = "payments";
+/** The service's forward-only migrations (Kysely), for its schema (a function of the schema name): what it applies at start, and the embedded store template too. */
+export { paymentsMigrations };
 
 /** How often the recovery loop looks for authorizations abandoned by a dead process. */
 const RECOVERY_INTERVAL_MS = 10_000;
