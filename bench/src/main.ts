@@ -28,7 +28,7 @@ import { computeTargets, type BenchResults, type LimitsResult, type TopologyResu
 import { runLadder, type LadderResult } from "./scenario.runner.ts";
 import { benchSearchTerms, prepareShop, type PreparedShop } from "./shop.prepare.ts";
 import { formatMeasured, renderSummary, verdictMark } from "./summary.ts";
-import { startEmbeddedProcess } from "./topology/embedded.topology.ts";
+import { startEmbeddedProcess, type EmbeddedProcess } from "./topology/embedded.topology.ts";
 import {
   clusterDown,
   clusterMemory,
@@ -123,15 +123,33 @@ function prepare(ctx: RunContext, topology: Topology, baseUrl: string, caPem?: s
 /** The embedded topology: a fresh store in a child process, measured, stopped, restarted once (full run). */
 async function runEmbedded(ctx: RunContext): Promise<TopologyResult> {
   const { plan, progress } = ctx;
-  const dataDir = await mkdtemp(join(tmpdir(), "souk-bench-embedded-"));
   const logFile = join(ctx.logsDir, "embedded.log");
   const ladders: LadderResult[] = [];
+  // Store templates of this run's own: the first start builds one (what the first start of this
+  // code on a machine does), the measured store then starts on a fresh data directory as a copy.
+  const templateDir = await mkdtemp(join(tmpdir(), "souk-bench-templates-"));
+  const env = { ...STORE_ENV, SOUK_TEMPLATE_DIR: templateDir };
+  const firstDataDir = await mkdtemp(join(tmpdir(), "souk-bench-embedded-first-"));
+  progress.log(`embedded: first start, building the store template in ${templateDir}`);
+  let first: EmbeddedProcess;
+  try {
+    first = await startEmbeddedProcess({ dataDir: firstDataDir, env, logFile });
+    await first.stop();
+  } catch (error) {
+    await rm(templateDir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    await rm(firstDataDir, { recursive: true, force: true });
+  }
+  progress.log(`embedded: first start ready in ${(first.readyMs / 1000).toFixed(2)} s`);
+  const dataDir = await mkdtemp(join(tmpdir(), "souk-bench-embedded-"));
   progress.log(`embedded: starting the store with a fresh data directory (${dataDir})`);
-  const server = await startEmbeddedProcess({ dataDir, env: STORE_ENV, logFile });
+  const server = await startEmbeddedProcess({ dataDir, env, logFile });
   let result: TopologyResult = {
     topology: "embedded",
     baseUrl: server.baseUrl,
     readyMs: server.readyMs,
+    firstReadyMs: first.readyMs,
     startupMs: server.startupMs,
     scenarios: ladders,
   };
@@ -161,7 +179,7 @@ async function runEmbedded(ctx: RunContext): Promise<TopologyResult> {
     );
     await server.stop();
     if (plan.embeddedRestart) {
-      const again = await startEmbeddedProcess({ dataDir, env: STORE_ENV, logFile });
+      const again = await startEmbeddedProcess({ dataDir, env, logFile });
       await again.stop();
       result = { ...result, warmReadyMs: again.readyMs };
       progress.log(`embedded: restart on the seeded data ready in ${(again.readyMs / 1000).toFixed(2)} s`);
@@ -172,6 +190,7 @@ async function runEmbedded(ctx: RunContext): Promise<TopologyResult> {
   } finally {
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
+    await rm(templateDir, { recursive: true, force: true });
   }
   return result;
 }

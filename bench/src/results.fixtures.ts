@@ -91,6 +91,7 @@ export const EMBEDDED: TopologyResult = {
   baseUrl: "http://127.0.0.1:40000",
   readyMs: 6800,
   startupMs: 6000,
+  firstReadyMs: 7400,
   warmReadyMs: 1900,
   memory: { kind: "embedded", idleRssBytes: 180_000_000, afterLoadRssBytes: 260_000_000, peakRssBytes: 320_000_000 },
   productBodyBytes: 413,

@@ -51,6 +51,7 @@ describe("the targets of issue 5", () => {
     expect(find(rows, "embedded", "whole store RSS")).toMatchObject({ measured: 320, target: 300, pass: false });
     expect(find(rows, "embedded", "ready")).toMatchObject({ measured: 6.8, target: 3, pass: false });
     expect(find(rows, "embedded", "ready").detail).toContain("restart on the seeded data: 1.90 s");
+    expect(find(rows, "embedded", "ready").detail).toContain("which builds the template: 7.40 s");
   });
 
   it("checks the largest idle process of the cluster", () => {

@@ -29,6 +29,10 @@ describe("summary.md", () => {
       "![embedded product: latency percentiles vs offered rate](charts/latency-embedded-product.svg)",
     );
     expect(markdown).toContain("(charts/saturation.svg)");
+    expect(markdown).toContain(
+      "Ready 6.80 s from spawn with a fresh data directory (startEmbedded itself: 6.00 s); " +
+        "7.40 s for the first start, which built the store template; 1.90 s restarting on the seeded data.",
+    );
   });
 
   it("formats figures and verdicts", () => {

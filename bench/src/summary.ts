@@ -116,6 +116,9 @@ function topologySection(t: TopologyResult, charts: readonly ChartFile[]): strin
       `Memory: ${mb(t.memory.idleRssBytes)} MB idle after start, ${mb(t.memory.afterLoadRssBytes)} MB after the load, ` +
         `${mb(t.memory.peakRssBytes)} MB peak. Ready ${(t.readyMs / 1000).toFixed(2)} s from spawn with a fresh data directory ` +
         `(startEmbedded itself: ${((t.startupMs ?? 0) / 1000).toFixed(2)} s)` +
+        (t.firstReadyMs === undefined
+          ? ""
+          : `; ${(t.firstReadyMs / 1000).toFixed(2)} s for the first start, which built the store template`) +
         (t.warmReadyMs === undefined ? "." : `; ${(t.warmReadyMs / 1000).toFixed(2)} s restarting on the seeded data.`),
       "",
     );
