@@ -21,6 +21,7 @@ export default tseslint.config(
       "packages/platform/src/grpc/gen/**",
       ".souk-services/**",
       "coverage/**",
+      "dist/**",
       "bench/results/**",
       "**/*.js",
     ],

@@ -28,6 +28,7 @@ import { computeTargets, type BenchResults, type LimitsResult, type TopologyResu
 import { runLadder, type LadderResult } from "./scenario.runner.ts";
 import { benchSearchTerms, prepareShop, type PreparedShop } from "./shop.prepare.ts";
 import { formatMeasured, renderSummary, verdictMark } from "./summary.ts";
+import { buildBundle } from "../../apps/souk/src/bundle.ts";
 import { startEmbeddedProcess, type EmbeddedProcess } from "./topology/embedded.topology.ts";
 import {
   clusterDown,
@@ -125,6 +126,9 @@ async function runEmbedded(ctx: RunContext): Promise<TopologyResult> {
   const { plan, progress } = ctx;
   const logFile = join(ctx.logsDir, "embedded.log");
   const ladders: LadderResult[] = [];
+  // What `npm start` runs: the bundle, built from the working tree.
+  const bundle = await buildBundle();
+  progress.log(`embedded: bundled ${bundle.entry} in ${(bundle.ms / 1000).toFixed(1)} s`);
   // Store templates of this run's own: the first start builds one (what the first start of this
   // code on a machine does), the measured store then starts on a fresh data directory as a copy.
   const templateDir = await mkdtemp(join(tmpdir(), "souk-bench-templates-"));

@@ -4,15 +4,16 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUNDLE_ENTRY, buildBundle } from "../../apps/souk/src/bundle.ts";
 
 /**
- * Crash recovery, for real: the store runs as a child process (`souk start`), is killed with
- * SIGKILL in the middle of a checkout saga, and a new process on the same PGlite data
- * directory must resume the saga to a terminal state — exactly once.
+ * Crash recovery, for real: the store runs as a child process — what `npm start` runs, the
+ * bundle's `start` — is killed with SIGKILL in the middle of a checkout saga, and a new process
+ * on the same PGlite data directory must resume the saga to a terminal state — exactly once.
  */
 
-const MAIN = join(import.meta.dirname, "../../apps/souk/src/main.ts");
+const MAIN = BUNDLE_ENTRY;
 /** The repo's own Node 24 (the `node` npm package), whatever Node runs the test runner. */
 const NODE = join(import.meta.dirname, "../../node_modules/.bin/node");
 
@@ -76,6 +77,9 @@ interface OrderBody {
 
 describe("a crash in the middle of a checkout saga", () => {
   const cleanups: (() => Promise<unknown>)[] = [];
+  beforeAll(async () => {
+    await buildBundle();
+  });
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });

@@ -37,6 +37,8 @@ async function start(): Promise<void> {
     `Souk is ready on ${souk.baseUrl} — API docs: ${souk.baseUrl}/docs, try: curl '${souk.baseUrl}/v1/products?q=headphones'`,
   );
   exitGracefullyOnSignals(logger, () => souk.stop());
+  // A parent that forked this process with an IPC channel (the bench) learns where it listens.
+  process.send?.({ kind: "ready", baseUrl: souk.baseUrl, startupMs: souk.startupMs });
 }
 
 async function shop(argv: string[]): Promise<void> {

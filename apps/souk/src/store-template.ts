@@ -5,7 +5,6 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Client } from "@connectrpc/connect";
 import { CatalogService } from "@souk/contracts/catalog";
 import { InventoryService } from "@souk/contracts/inventory";
@@ -20,9 +19,7 @@ import { NOTIFICATIONS_SCHEMA, notificationsMigrations } from "@souk/notificatio
 import { ORDERS_SCHEMA, ordersMigrations } from "@souk/orders";
 import { PAYMENTS_SCHEMA, paymentsMigrations } from "@souk/payments";
 import type { EmbeddedConfig } from "./config.ts";
-
-/** The repository's root: what the template's key reads (this file is apps/souk/src/store-template.ts). */
-const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+import { REPO_ROOT } from "./repo-root.ts";
 
 /** The name every store template's directory starts with (the rest is its key). */
 const TEMPLATE_PREFIX = "souk-store-template-";

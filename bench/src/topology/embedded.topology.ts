@@ -1,13 +1,13 @@
-// The embedded topology under test: startEmbedded in a child process (embedded-server.ts) on a
-// free port with its own data directory, so its readiness and memory are its own.
+// The embedded topology under test: what `npm start` runs (the bundle's `start`, see
+// apps/souk/src/bundle.ts) in a child process on a free port with its own data directory, so its
+// readiness and memory are its own.
 import { fork } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { BUNDLE_ENTRY } from "../../../apps/souk/src/bundle.ts";
 import { NODE_ARGS, NODE_COMPILE_CACHE } from "../../../apps/souk/src/cluster/cluster.topology.ts";
 import { readProcessMemory, type ProcessMemory } from "../process-memory.ts";
 
-const SERVER_SCRIPT = fileURLToPath(new URL("../embedded-server.ts", import.meta.url));
 /** The longest a start may take (a first start migrates and seeds the catalog). */
 const READY_TIMEOUT_MS = 120_000;
 
@@ -25,8 +25,9 @@ export interface EmbeddedProcess {
 }
 
 /**
- * Starts the embedded store on a free port with SOUK_DATA_DIR = `dataDir`, `env` on top of this
- * process's environment; its logs go to `logFile`.
+ * Starts the embedded store — `node dist/souk/main.js start`, built beforehand (`buildBundle`) —
+ * on a free port with SOUK_DATA_DIR = `dataDir`, `env` on top of this process's environment; its
+ * logs go to `logFile`. It reports `{ kind: "ready", baseUrl, startupMs }` over IPC.
  *
  * @throws Error when it exits or is not ready within 2 minutes (with the end of its log).
  */
@@ -37,7 +38,7 @@ export async function startEmbeddedProcess(options: {
 }): Promise<EmbeddedProcess> {
   const log = openSync(options.logFile, "a");
   const started = performance.now();
-  const child = fork(SERVER_SCRIPT, [], {
+  const child = fork(BUNDLE_ENTRY, ["start"], {
     execPath: process.execPath,
     // The V8 options and the module compile cache `npm start` and the cluster's processes run with.
     execArgv: [...NODE_ARGS],

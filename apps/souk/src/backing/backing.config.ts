@@ -1,13 +1,12 @@
 // Configuration of `npm run services`: where the backing services keep their state and which
 // loopback ports they answer on. Everything else in backing/ takes a parsed `BackingConfig`.
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import Type, { type Static } from "typebox";
 import { loadConfig } from "@souk/platform";
 import { SERVICE_NAMES } from "../distributed/config.ts";
+import { REPO_ROOT } from "../repo-root.ts";
 
-/** The repository root, found from this file's place in it (apps/souk/src/backing/). */
-export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), "../../../../..");
+export { REPO_ROOT } from "../repo-root.ts";
 
 /** Every backing service listens on this address only. */
 export const LOOPBACK = "127.0.0.1";

@@ -10,6 +10,7 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { ConfigError } from "@souk/platform";
 import { loadBackingConfig, REPO_ROOT, urlsOf } from "../backing/backing.config.ts";
+import { buildBundle } from "../bundle.ts";
 import { formatDuration, ServicesError, stateLayout } from "../backing/backing-service.ts";
 import { tailOfFile, withStateLock } from "../backing/process.runner.ts";
 import { reloadBackingNginx, runServicesCommand } from "../backing/services.command.ts";
@@ -252,7 +253,17 @@ async function up(ctx: ClusterContext): Promise<ClusterUpResult> {
 
     // Like `kubectl apply`: start what does not run, restart what runs with another definition
     // (an environment variable changed), leave the rest alone.
-    const ecosystem = ecosystemOf(ctx.processes, ctx.config, { repoRoot: REPO_ROOT, node: NODE, logsDir: ctx.logsDir });
+    // Every process runs the bundle (bundle.ts), built afresh from the working tree.
+    const bundle = await buildBundle();
+    ctx.log(
+      `up: bundled ${bundle.entry} (${bundle.files} files, ${(bundle.bytes / 1e6).toFixed(1)} MB) in ${(bundle.ms / 1000).toFixed(1)} s`,
+    );
+    const ecosystem = ecosystemOf(ctx.processes, ctx.config, {
+      repoRoot: REPO_ROOT,
+      script: bundle.entry,
+      node: NODE,
+      logsDir: ctx.logsDir,
+    });
     const previous = await previousApps(ctx.ecosystemPath);
     const before = await ctx.pm2.list();
     const online = new Set(before.filter((p) => p.status === "online").map((p) => p.name));

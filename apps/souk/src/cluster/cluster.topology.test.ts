@@ -74,18 +74,19 @@ describe("clusterProcesses", () => {
 });
 
 describe("ecosystemOf", () => {
-  test("every app is `node main.ts start <service>` in fork mode, restarted, drained before SIGKILL", () => {
+  test("every app is `node <bundle> start <service>` in fork mode, restarted, drained before SIGKILL", () => {
     const drainFast = loadClusterConfig({ SOUK_SHUTDOWN_TIMEOUT_MS: "4000" });
     const processes = clusterProcesses({ config: drainFast, databaseUrl, redisUrl: undefined });
     const { apps } = ecosystemOf(processes, drainFast, {
       repoRoot: "/repo",
+      script: "/repo/dist/souk/main.js",
       node: "/repo/node_modules/.bin/node",
       logsDir: "/state/logs/cluster",
     });
     expect(apps).toHaveLength(11);
     expect(apps.find((app) => app.name === "souk-orders-1")).toMatchObject({
       name: "souk-orders-1",
-      script: "/repo/apps/souk/src/main.ts",
+      script: "/repo/dist/souk/main.js",
       args: ["start", "orders"],
       interpreter: "/repo/node_modules/.bin/node",
       cwd: "/repo",
@@ -102,7 +103,12 @@ describe("ecosystemOf", () => {
 describe("ecosystemOf: Node settings of every process", () => {
   test("bounded young generation, compile cache, no pm2 source maps; the process's own variables win", () => {
     const processes = clusterProcesses({ config, databaseUrl, redisUrl: undefined });
-    const { apps } = ecosystemOf(processes, config, { repoRoot: "/repo", node: "/node", logsDir: "/logs" });
+    const { apps } = ecosystemOf(processes, config, {
+      repoRoot: "/repo",
+      script: "/repo/dist/souk/main.js",
+      node: "/node",
+      logsDir: "/logs",
+    });
     for (const app of apps) {
       expect(app.node_args).toEqual(["--max-semi-space-size=8"]);
       expect(app.env["NODE_COMPILE_CACHE"]).toMatch(/node-compile-cache$/);
@@ -110,6 +116,7 @@ describe("ecosystemOf: Node settings of every process", () => {
     }
     const [first] = ecosystemOf([{ ...processes[0]!, env: { NODE_COMPILE_CACHE: "/mine" } }], config, {
       repoRoot: "/repo",
+      script: "/repo/dist/souk/main.js",
       node: "/node",
       logsDir: "/logs",
     }).apps;

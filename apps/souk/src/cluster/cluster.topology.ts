@@ -137,6 +137,8 @@ export function clusterProcesses(options: TopologyOptions): ClusterProcess[] {
 /** Files and programs an ecosystem refers to, all absolute. */
 export interface EcosystemPaths {
   readonly repoRoot: string;
+  /** What every process runs: the bundle of apps/souk/src/main.ts (`dist/souk/main.js`, see bundle.ts). */
+  readonly script: string;
   /** The interpreter of every process: the repo's Node 24 (`node_modules/.bin/node`). */
   readonly node: string;
   /** Each process writes `<name>.out.log` and `<name>.error.log` here. */
@@ -196,8 +198,8 @@ export const PROCESS_ENV: Readonly<Record<string, string>> = {
 const KILL_MARGIN_MS = 5_000;
 
 /**
- * The pm2 ecosystem of the cluster: each process is `<node> <NODE_ARGS> apps/souk/src/main.ts
- * start <service>` with `PROCESS_ENV`, in fork mode (Souk's own replicas, not pm2's
+ * The pm2 ecosystem of the cluster: each process is `<node> <NODE_ARGS> <script> start <service>`
+ * (the bundle of apps/souk/src/main.ts) with `PROCESS_ENV`, in fork mode (Souk's own replicas, not pm2's
  * cluster mode), restarted when it dies (exponential backoff from 250 ms; 10 quick deaths in a
  * row and pm2 gives up: `errored`), and given `SOUK_SHUTDOWN_TIMEOUT_MS` + 5 s to drain after
  * SIGTERM before SIGKILL.
@@ -210,7 +212,7 @@ export function ecosystemOf(
   return {
     apps: processes.map((process) => ({
       name: process.name,
-      script: join(paths.repoRoot, "apps", "souk", "src", "main.ts"),
+      script: paths.script,
       args: ["start", process.service],
       interpreter: paths.node,
       node_args: [...NODE_ARGS],

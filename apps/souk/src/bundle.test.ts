@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { locationGuard } from "./bundle.ts";
+
+describe("the bundle's location guard", () => {
+  it("names the bundled packages whose code locates itself, and only those", () => {
+    const found = new Set<string>();
+    const guard = locationGuard(found);
+    const seen = (code: string, id: string) => guard.transform(code, id);
+    seen(
+      'const wasm = readFileSync(new URL("../dist/native.wasm", import.meta.url));',
+      "/r/node_modules/@platformatic/wasm-utils/dist/index.js",
+    );
+    seen("module.exports = require(require.resolve('./worker.js'));", "/r/node_modules/thread-stream/index.js");
+    seen("const file = path.join(__dirname, 'template.html');", "/r/node_modules/a/node_modules/nested/lib/x.js");
+    seen(
+      "export const fine = 1; // mentions importmeta and dirname only in prose",
+      "/r/node_modules/typebox/build/index.mjs",
+    );
+    // Souk's own modules may locate themselves: they find the repository by walking up (repo-root.ts).
+    seen(
+      "export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));",
+      "/r/apps/souk/src/repo-root.ts",
+    );
+    expect([...found].sort()).toEqual(["@platformatic/wasm-utils", "nested", "thread-stream"]);
+  });
+});

@@ -1,0 +1,175 @@
+// The build `npm start` and the cluster's processes run: apps/souk/src/main.ts and everything
+// it imports, bundled by Rolldown into a few ESM files under dist/souk. Node then loads ~70 files
+// instead of ~2,000 modules (TypeBox alone is 683, Kysely 263): the embedded store's modules
+// load in ~0.4 instead of ~1.2 s, and each process keeps ~11 MB less heap and ~35 MB less RSS.
+// Run as a script (`npm run bundle`) or through `buildBundle` (`souk up`, the bench).
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { REPO_ROOT } from "./repo-root.ts";
+
+/** Where the bundle goes. */
+export const BUNDLE_DIR = join(REPO_ROOT, "dist", "souk");
+
+/** The bundle's entry: `node dist/souk/main.js <command>` is `node apps/souk/src/main.ts <command>`. */
+export const BUNDLE_ENTRY = join(BUNDLE_DIR, "main.js");
+
+/**
+ * Packages left to Node's own loader (imported from node_modules at run time), not bundled:
+ * CommonJS ones (their `__dirname`, `require` and module caching stay exactly as their authors
+ * wrote them: Fastify and its plugins, pino, prom-client, the Redis, PostgreSQL and AMQP
+ * clients…), PGlite and the Kafka client (they load WASM and data files beside their own
+ * modules; `locationGuard` catches any other package that does), the native Argon2 binding, pm2
+ * (spawned as a program) and Rolldown itself (native; `souk up` bundles). The rest — TypeBox,
+ * Kysely, OpenTelemetry, Connect, Protobuf-ES, jose, nodemailer, Souk's own workspaces — is ESM
+ * and bundled.
+ */
+const EXTERNAL_PACKAGES = [
+  "@electric-sql/pglite",
+  "@fastify/",
+  "@node-rs/",
+  "@platformatic/",
+  "ajv-formats",
+  "amqplib",
+  "async-mutex",
+  "close-with-grace",
+  "fastify",
+  "hdr-histogram-js",
+  "ioredis",
+  "pg",
+  "pino",
+  "pm2",
+  "prom-client",
+  "rolldown",
+];
+
+/** True for an import of an external package (or of a file inside one). */
+function isExternal(id: string): boolean {
+  return EXTERNAL_PACKAGES.some((name) =>
+    name.endsWith("/") ? id.startsWith(name) : id === name || id.startsWith(`${name}/`),
+  );
+}
+
+/** What gives a module's own location away (ESM or CommonJS). */
+const LOCATION_DEPENDENT = /\bimport\.meta\.(url|dirname|filename)\b|\b__dirname\b|\b__filename\b|\brequire\.resolve\(/;
+
+/** The package (`name` or `@scope/name`) a node_modules path belongs to. */
+function packageOf(id: string): string {
+  const rest = id.slice(id.lastIndexOf("/node_modules/") + "/node_modules/".length).split("/");
+  return rest[0]!.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0]!;
+}
+
+/**
+ * A Rolldown plugin that records (in `found`) every bundled package whose code locates itself
+ * (`import.meta.url`, `__dirname`, `require.resolve`, …): once bundled, such a package would
+ * look for its files (WASM, templates, workers) beside the bundle's chunks instead of its own
+ * modules. `buildBundle` then fails, naming them.
+ */
+export function locationGuard(found: Set<string>) {
+  return {
+    name: "souk-location-guard",
+    transform(code: string, id: string) {
+      if (id.includes("/node_modules/") && LOCATION_DEPENDENT.test(code)) found.add(packageOf(id));
+      return null;
+    },
+  };
+}
+
+/** Chunks no build references any more are deleted once older than this (a process started before may still load one). */
+const STALE_CHUNK_AGE_MS = 60 * 60_000;
+
+/** What `buildBundle` wrote. */
+export interface BundleBuild {
+  /** `BUNDLE_ENTRY`. */
+  readonly entry: string;
+  /** Files of the build (the entry and its chunks). */
+  readonly files: number;
+  /** Their size in bytes. */
+  readonly bytes: number;
+  /** How long the build took (ms). */
+  readonly ms: number;
+}
+
+/**
+ * Bundles apps/souk/src/main.ts into `BUNDLE_DIR` (Rolldown; ESM for Node, TypeScript stripped,
+ * no minification, so names and stack frames stay readable): `main.js` and content-hashed chunks
+ * under `chunks/`, one per lazily imported part (each service, the Kafka client, `shop`, …), so a
+ * process still loads only what it runs. Chunks are written before the entry, which is replaced
+ * by a rename, so a process starting during a build sees one whole build or the other; chunks of
+ * earlier builds are deleted after an hour. ~1.5 s.
+ * @throws Error from Rolldown (an unresolvable import, a syntax error) or the file system.
+ */
+export async function buildBundle(): Promise<BundleBuild> {
+  const started = performance.now();
+  const { rolldown } = await import("rolldown");
+  const locationDependent = new Set<string>();
+  const build = await rolldown({
+    input: { main: join(REPO_ROOT, "apps", "souk", "src", "main.ts") },
+    platform: "node",
+    cwd: REPO_ROOT,
+    external: (id) => id.startsWith("node:") || isExternal(id),
+    plugins: [locationGuard(locationDependent)],
+    // Rolldown's warnings about the bundled packages' own code (a direct eval in a dependency
+    // that never runs here) are not Souk's to fix; errors still fail the build.
+    logLevel: "silent",
+  });
+  try {
+    const { output } = await build.generate({
+      format: "esm",
+      entryFileNames: "[name].js",
+      chunkFileNames: "chunks/[name]-[hash].js",
+      sourcemap: false,
+    });
+    // (Rolldown loads and transforms the modules while it generates.)
+    if (locationDependent.size > 0) {
+      throw new Error(
+        `bundle: these packages find files beside their own modules, which a bundle moves: ${[...locationDependent].join(", ")}; ` +
+          "add them to EXTERNAL_PACKAGES in apps/souk/src/bundle.ts",
+      );
+    }
+    await mkdir(join(BUNDLE_DIR, "chunks"), { recursive: true });
+    let bytes = 0;
+    const written = new Set<string>();
+    const entries = [];
+    for (const file of output) {
+      const contents = file.type === "chunk" ? file.code : file.source;
+      bytes += typeof contents === "string" ? Buffer.byteLength(contents) : contents.byteLength;
+      written.add(file.fileName);
+      if (file.type === "chunk" && file.isEntry) entries.push({ fileName: file.fileName, contents });
+      // A chunk's name carries its content's hash: one that exists is this very chunk.
+      else if (!existsSync(join(BUNDLE_DIR, file.fileName))) await writeWhole(file.fileName, contents);
+    }
+    for (const entry of entries) await writeWhole(entry.fileName, entry.contents);
+    await removeStaleChunks(written);
+    return { entry: BUNDLE_ENTRY, files: written.size, bytes, ms: Math.round(performance.now() - started) };
+  } finally {
+    await build.close();
+  }
+}
+
+/** Writes BUNDLE_DIR/`fileName` through a temporary file and a rename: readers see all of it or none. */
+async function writeWhole(fileName: string, contents: string | Uint8Array): Promise<void> {
+  const target = join(BUNDLE_DIR, fileName);
+  const temporary = `${target}.${process.pid}.tmp`;
+  await writeFile(temporary, contents);
+  await rename(temporary, target);
+}
+
+/** Deletes chunks under BUNDLE_DIR/chunks that `current` does not name and that are older than STALE_CHUNK_AGE_MS. */
+async function removeStaleChunks(current: ReadonlySet<string>): Promise<void> {
+  const now = Date.now();
+  for (const name of readdirSync(join(BUNDLE_DIR, "chunks"))) {
+    const fileName = `chunks/${name}`;
+    if (current.has(fileName)) continue;
+    const modified = statSync(join(BUNDLE_DIR, fileName), { throwIfNoEntry: false })?.mtimeMs;
+    if (modified !== undefined && now - modified >= STALE_CHUNK_AGE_MS)
+      await rm(join(BUNDLE_DIR, fileName), { force: true });
+  }
+}
+
+if (import.meta.main) {
+  const built = await buildBundle();
+  process.stdout.write(
+    `bundle: ${built.entry} and ${built.files - 1} chunks, ${(built.bytes / 1e6).toFixed(1)} MB, in ${(built.ms / 1000).toFixed(1)} s\n`,
+  );
+}
