@@ -106,6 +106,33 @@ describe("openDatabase on an empty data directory (embedded PGlite)", () => {
   });
 });
 
+describe("openDatabase on memory:// (embedded PGlite)", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "souk-memory-test-"));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("loads the template cluster from its tarball, made once beside it; each instance is its own", async () => {
+    const templateDir = join(root, "template");
+    const [a, b] = await Promise.all([
+      openDatabase({ dataDir: "memory://", templateDir }),
+      openDatabase({ dataDir: "memory://", templateDir }),
+    ]);
+    expect((await readdir(root)).sort()).toEqual(["template", "template.tar"]);
+    await a.migrate("shop", { "0001_t": creating("t", new Map()) });
+    const similarity = await sql<{ s: number }>`select similarity('lamp', 'lamps') as s`.execute(a.forSchema("public"));
+    expect(similarity.rows[0]!.s).toBeGreaterThan(0.5);
+    const inB = await sql<{ t: string | null }>`select to_regclass('shop.t')::text as t`.execute(b.forSchema("public"));
+    expect(inB.rows[0]!.t).toBeNull();
+    await Promise.all([a.close(), b.close()]);
+    // The template itself was never opened (no postmaster.pid, no WAL written since initdb's).
+    expect(await readdir(templateDir)).not.toContain("postmaster.pid");
+  });
+});
+
 describe("ensurePgliteTemplate with a build of its own (embedded PGlite)", () => {
   let root: string;
   beforeAll(async () => {

@@ -2,7 +2,7 @@
 // server never loads PGlite (nor pg_trgm's WASM), and the embedded store loads only pg's small
 // parameter serializer (pg/lib/utils), never its client.
 import { constants, cpSync, existsSync } from "node:fs";
-import { readFile, rename, rm } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -254,7 +254,8 @@ export type DatabaseOptions =
       /**
        * Where the template cluster that seeds an empty `dataDir` lives (see `ensurePgliteTemplate`;
        * one made by initdb, with pg_trgm, when missing); default
-       * `<os.tmpdir()>/souk-pglite-template-<PGlite version>`.
+       * `<os.tmpdir()>/souk-pglite-template-<PGlite version>`. A `memory://` database loads it
+       * from `<templateDir>.tar` (see `templateTarball`).
        */
       readonly templateDir?: string;
     }
@@ -326,37 +327,86 @@ export async function ensurePgliteTemplate(
   return template;
 }
 
+/** Per process: the template tarball each `memory://` instance loads, by template directory. */
+const templateTarballs = new Map<string, Promise<Blob>>();
+
+/**
+ * The template cluster at `template` as an uncompressed tarball (PGlite's `dumpDataDir`), kept
+ * beside it as `<template>.tar` (~40 MB), so a `memory://` instance starts from it
+ * (`loadDataDir`, ~1 s) instead of running initdb (~4.5 s). Made once per machine from a
+ * throwaway copy (PGlite writes to a cluster it opens; the template stays untouched), written
+ * through a temporary file and a rename; read once per process.
+ * @throws Error from PGlite or the file system.
+ */
+function templateTarball(template: string, open: (dir: string) => PGlite): Promise<Blob> {
+  let tarball = templateTarballs.get(template);
+  if (tarball === undefined) {
+    tarball = (async () => {
+      const path = `${template}.tar`;
+      if (!existsSync(path)) {
+        const copy = `${template}.dump.${process.pid}.${Date.now()}`;
+        try {
+          cpSync(template, copy, { recursive: true, mode: constants.COPYFILE_FICLONE });
+          const instance = open(copy);
+          await instance.waitReady;
+          const dump = await instance.dumpDataDir("none");
+          await instance.close();
+          await writeFile(`${copy}.tar`, new Uint8Array(await dump.arrayBuffer()));
+          await rename(`${copy}.tar`, path);
+        } finally {
+          await rm(copy, { recursive: true, force: true });
+          await rm(`${copy}.tar`, { force: true });
+        }
+      }
+      return new Blob([await readFile(path)]);
+    })();
+    templateTarballs.set(template, tarball);
+    // A failure is not kept: the next open tries again.
+    tarball.catch(() => templateTarballs.delete(template));
+  }
+  return tarball;
+}
+
 async function pgliteDialect(dataDir: string, templateDir: string | undefined): Promise<Dialect> {
   const [{ PGlite, protocol, parse }, { pg_trgm }] = await Promise.all([
     import("@electric-sql/pglite"),
     import("@electric-sql/pglite/contrib/pg_trgm"),
   ]);
-  const open = (dir: string) =>
+  const open = (dir: string, loadDataDir?: Blob) =>
     new PGlite(dir, {
       extensions: { pg_trgm },
       parsers: { [INT8_OID]: (value: string) => Number(value) },
       startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+      ...(loadDataDir === undefined ? {} : { loadDataDir }),
     });
-  // An empty data directory starts as a copy of the template cluster instead of running initdb:
-  // initdb takes ~4.5 s here and grows the WASM memory of the instance that runs it to ~500 MB,
-  // which WASM never gives back. The copy takes ~0.1 s, and the store then opens it like a warm
-  // start. (The very first start on a machine runs initdb once, in an instance closed at once.)
-  if (!dataDir.includes("://") && !existsSync(join(dataDir, "PG_VERSION"))) {
-    // When missing, the template is a cluster straight from initdb with pg_trgm created in it.
-    const template = await ensurePgliteTemplate(
-      templateDir ?? join(tmpdir(), `souk-pglite-template-${await pgliteVersion()}`),
-      async (dir) => {
-        const initialized = open(dir);
-        await initialized.exec("create extension if not exists pg_trgm");
-        await initialized.close();
-      },
-    );
+  // An empty data directory starts as a copy of the template cluster instead of running initdb,
+  // and a memory:// one loads it as a tarball: initdb takes ~4.5 s here and grows the WASM memory
+  // of the instance that runs it to ~500 MB, which WASM never gives back. The copy takes ~0.1 s,
+  // and the store then opens it like a warm start. (The very first start on a machine runs initdb
+  // once, in an instance closed at once.)
+  const fresh =
+    dataDir.startsWith("memory://") || (!dataDir.includes("://") && !existsSync(join(dataDir, "PG_VERSION")));
+  // When missing, the template is a cluster straight from initdb with pg_trgm created in it.
+  const template = fresh
+    ? await ensurePgliteTemplate(
+        templateDir ?? join(tmpdir(), `souk-pglite-template-${await pgliteVersion()}`),
+        async (dir) => {
+          const initialized = open(dir);
+          await initialized.exec("create extension if not exists pg_trgm");
+          await initialized.close();
+        },
+      )
+    : undefined;
+  if (template !== undefined && !dataDir.includes("://")) {
     // cpSync: Node's native copy, 5× faster than the promise API's per-file JavaScript walk here
     // (~90 against ~490 ms for the template's 971 files); nothing else runs while the store starts.
     // (COPYFILE_FICLONE: a copy-on-write clone where the file system can, e.g. btrfs, XFS, APFS.)
     cpSync(template, dataDir, { recursive: true, force: false, mode: constants.COPYFILE_FICLONE });
   }
-  const pglite = open(dataDir);
+  const pglite =
+    template !== undefined && dataDir.startsWith("memory://")
+      ? open(dataDir, await templateTarball(template, open))
+      : open(dataDir);
   // pg's own serializer (its package is a dependency already; this loads only its small utils module).
   const { prepareValue } = createRequire(import.meta.url)("pg/lib/utils.js") as Pick<PgliteWire, "prepareValue">;
   return {
