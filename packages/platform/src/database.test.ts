@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CompiledQuery, sql, type Kysely, type Migration } from "kysely";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePgliteTemplate, openDatabase, type SqlDatabase } from "./database.ts";
 
 /** A migration creating `table`, counting how many times it ran. */
@@ -275,48 +275,5 @@ describe("the PGlite driver's statements (one round trip, named prepared stateme
     expect(statements.length).toBeLessThanOrEqual(500);
     expect(statements.length).toBeGreaterThan(450);
     expect(statements.some((p) => p.statement === hot)).toBe(true);
-  });
-
-  it("sends a transaction's BEGIN with its first statement, and a transaction that ran nothing not at all", async () => {
-    const { PGlite } = await import("@electric-sql/pglite");
-    const roundTrips = vi.spyOn(PGlite.prototype, "execProtocol");
-    try {
-      // Both statements in one transaction block: the transaction's timestamp holds across them.
-      const times = await db.transaction().execute(async (trx) => {
-        const first = await sql<{ t: string }>`select now()::text as t`.execute(trx);
-        await sql`select pg_sleep(0.02)`.execute(trx);
-        const second = await sql<{ t: string }>`select now()::text as t`.execute(trx);
-        return [first.rows[0]!.t, second.rows[0]!.t];
-      });
-      expect(times[1]).toBe(times[0]);
-      expect(roundTrips).toHaveBeenCalledTimes(4); // BEGIN + select, sleep, select, COMMIT
-
-      roundTrips.mockClear();
-      await db.transaction().execute(async () => undefined);
-      expect(roundTrips).not.toHaveBeenCalled();
-    } finally {
-      roundTrips.mockRestore();
-    }
-
-    // A first statement that fails rolls back with its transaction; a first statement that
-    // writes is undone when the transaction throws; the next transaction starts clean.
-    await expect(
-      db.transaction().execute(async (trx) => {
-        await sql`insert into kinds (id, label) values (9001, 'one'), (9001, 'again')`.execute(trx);
-      }),
-    ).rejects.toMatchObject({ code: "23505" });
-    await expect(
-      db.transaction().execute(async (trx) => {
-        await sql`insert into kinds (id, label) values (9002, 'two')`.execute(trx);
-        throw new Error("changed my mind");
-      }),
-    ).rejects.toThrow("changed my mind");
-    await db.transaction().execute(async (trx) => {
-      await sql`insert into kinds (id, label) values (9003, 'three')`.execute(trx);
-    });
-    const ids = await sql<{ id: number }>`select id from kinds where id in (9001, 9002, 9003) order by id`.execute(db);
-    expect(ids.rows).toEqual([{ id: 9003 }]);
-    const status = await sql<{ s: string }>`select 'outside a transaction' as s`.execute(db);
-    expect(status.rows).toEqual([{ s: "outside a transaction" }]);
   });
 });

@@ -120,20 +120,15 @@ class PgliteDriver implements Driver {
     return new PgliteConnection(this.#pglite, this.#wire, this.#statements, release);
   }
 
-  /** BEGIN is not sent yet: it rides with the transaction's first statement (see PgliteConnection). */
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    (connection as PgliteConnection).deferBegin();
+    await connection.executeQuery(CompiledQuery.raw("begin"));
   }
 
-  /** COMMIT; nothing at all for a transaction that ran no statement (its BEGIN was never sent). */
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    if ((connection as PgliteConnection).dropPendingBegin()) return;
     await connection.executeQuery(CompiledQuery.raw("commit"));
   }
 
-  /** ROLLBACK; nothing at all for a transaction that ran no statement (its BEGIN was never sent). */
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    if ((connection as PgliteConnection).dropPendingBegin()) return;
     await connection.executeQuery(CompiledQuery.raw("rollback"));
   }
 
@@ -163,17 +158,12 @@ class PgliteDriver implements Driver {
  * with their offset) and typed by the server from their context, exactly as in the PostgreSQL
  * server topology. Measured on PGlite: a primary-key read 0.16–0.23 ms (0.41–0.88 ms through
  * `PGlite.query`), a two-table join 0.14–0.25 ms (0.40–0.64 ms in one unprepared round trip).
- * A transaction's BEGIN is pipelined ahead of its first statement, in the same round trip (as
- * pgx's pipeline mode can): Postgres runs BEGIN, then the statement, inside the transaction
- * block BEGIN opened; a failing first statement leaves that block aborted, for the ROLLBACK
- * that follows.
  */
 class PgliteConnection implements DatabaseConnection {
   readonly #pglite: PGlite;
   readonly #wire: PgliteWire;
   readonly #statements: PreparedStatements;
   readonly release: () => void;
-  #beginPending = false;
 
   constructor(pglite: PGlite, wire: PgliteWire, statements: PreparedStatements, release: () => void) {
     this.#pglite = pglite;
@@ -182,30 +172,11 @@ class PgliteConnection implements DatabaseConnection {
     this.release = release;
   }
 
-  /** Marks a transaction begun: its BEGIN goes out with the next statement. */
-  deferBegin(): void {
-    this.#beginPending = true;
-  }
-
-  /** True (and forgotten) when a BEGIN is still pending: the transaction never reached the server. */
-  dropPendingBegin(): boolean {
-    const pending = this.#beginPending;
-    this.#beginPending = false;
-    return pending;
-  }
-
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const { protocol, parseResults, prepareValue } = this.#wire;
     const text = compiledQuery.sql;
     const values = compiledQuery.parameters.map(prepareValue);
     const parts = this.#statements.takeClosing().map((name) => protocol.serialize.close({ type: "S", name }));
-    if (this.dropPendingBegin()) {
-      parts.push(
-        protocol.serialize.parse({ text: "begin" }),
-        protocol.serialize.bind({}),
-        protocol.serialize.execute({}),
-      );
-    }
     const statement = PREPARABLE.test(text) ? this.#statements.lookup(text) : { name: "", parse: true };
     if (statement.parse) parts.push(protocol.serialize.parse({ name: statement.name, text }));
     parts.push(
@@ -225,8 +196,7 @@ class PgliteConnection implements DatabaseConnection {
       throw error;
     }
     if (statement.name !== "" && statement.parse) this.#statements.prepared(text, statement.name);
-    // The statement's result is the last one (a pipelined BEGIN's comes first).
-    const result = parseResults(messages, this.#pglite.parsers).at(-1);
+    const result = parseResults(messages, this.#pglite.parsers)[0];
     const rows = (result?.rows ?? []) as R[];
     return result?.affectedRows === undefined ? { rows } : { rows, numAffectedRows: BigInt(result.affectedRows) };
   }
