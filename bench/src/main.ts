@@ -146,6 +146,9 @@ async function runEmbedded(ctx: RunContext): Promise<TopologyResult> {
     await rm(firstDataDir, { recursive: true, force: true });
   }
   progress.log(`embedded: first start ready in ${(first.readyMs / 1000).toFixed(2)} s`);
+  // The measured start should not queue behind the first one's writes (a 43 MB template, its
+  // data directory, the shutdown checkpoint) still being flushed.
+  await sleep(plan.idleSettleMs);
   const dataDir = await mkdtemp(join(tmpdir(), "souk-bench-embedded-"));
   progress.log(`embedded: starting the store with a fresh data directory (${dataDir})`);
   const server = await startEmbeddedProcess({ dataDir, env, logFile });
