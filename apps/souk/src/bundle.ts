@@ -1,7 +1,7 @@
 // The build `npm start` and the cluster's processes run: apps/souk/src/main.ts and everything
 // it imports, bundled by Rolldown into a few ESM files under dist/souk. Node then loads ~70 files
 // instead of ~2,000 modules (TypeBox alone is 683, Kysely 263): the embedded store's modules
-// load in ~0.4 instead of ~1.2 s, and each process keeps ~11 MB less heap and ~35 MB less RSS.
+// load in ~0.4 instead of ~1.2 s, and a process keeps ~11 MB less heap and 15–35 MB less RSS.
 // Run as a script (`npm run bundle`) or through `buildBundle` (`souk up`, the bench).
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
