@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { CartService } from "@souk/contracts/cart";
 import { CatalogService } from "@souk/contracts/catalog";
 import { TokensService, UsersService } from "@souk/contracts/identity";
@@ -10,6 +8,7 @@ import {
   createLogger,
   createMetrics,
   initTracing,
+  isEmptyDataDir,
   shutdownTracing,
   inProcessClient,
   loadConfig,
@@ -83,8 +82,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
 
   initTracing({ serviceName: "souk", otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
   // An empty data directory on disk starts as a copy of the store template (migrated and seeded).
-  const fresh = !config.SOUK_DATA_DIR.includes("://") && !existsSync(join(config.SOUK_DATA_DIR, "PG_VERSION"));
-  const templateDir = fresh
+  const templateDir = isEmptyDataDir(config.SOUK_DATA_DIR)
     ? await ensureStoreTemplate({
         directory: config.SOUK_TEMPLATE_DIR,
         seedCount: config.CATALOG_SEED_COUNT,

@@ -266,6 +266,19 @@ async function pgliteVersion(): Promise<string> {
   return (JSON.parse(await readFile(manifest, "utf8")) as { version: string }).version;
 }
 
+/** True when `dir` holds a Postgres cluster (its PG_VERSION file). */
+function holdsCluster(dir: string): boolean {
+  return existsSync(join(dir, "PG_VERSION"));
+}
+
+/**
+ * True when `dataDir` is a directory on disk (not `memory://` nor any other URL) that holds no
+ * cluster yet — missing or empty: `openDatabase` starts it as a copy of its template.
+ */
+export function isEmptyDataDir(dataDir: string): boolean {
+  return !dataDir.includes("://") && !holdsCluster(dataDir);
+}
+
 /**
  * Makes sure a PGlite template cluster exists at `template` (the way PostgreSQL's CREATE DATABASE
  * copies template1): when it is missing, `build(dir)` fills a directory of its own (a sibling of
@@ -281,14 +294,14 @@ export async function ensurePgliteTemplate(
   template: string,
   build: (dataDir: string) => Promise<void>,
 ): Promise<string> {
-  if (existsSync(join(template, "PG_VERSION"))) return template;
+  if (holdsCluster(template)) return template;
   const building = `${template}.${process.pid}.${Date.now()}`;
   try {
     await build(building);
     await rename(building, template);
   } catch (error) {
     // A racing process renamed its copy first: use that one. Anything else is a real failure.
-    if (!existsSync(join(template, "PG_VERSION"))) throw error;
+    if (!holdsCluster(template)) throw error;
   } finally {
     // After a rename PGlite has left an empty directory at the old path; after a lost race or a
     // failed build, a whole or partial cluster.
@@ -354,29 +367,28 @@ async function pgliteDialect(dataDir: string, templateDir: string | undefined): 
   // of the instance that runs it to ~500 MB, which WASM never gives back. The copy takes ~0.1 s,
   // and the store then opens it like a warm start. (The very first start on a machine runs initdb
   // once, in an instance closed at once.)
-  const fresh =
-    dataDir.startsWith("memory://") || (!dataDir.includes("://") && !existsSync(join(dataDir, "PG_VERSION")));
+  const inMemory = dataDir.startsWith("memory://");
+  const emptyOnDisk = isEmptyDataDir(dataDir);
   // When missing, the template is a cluster straight from initdb with pg_trgm created in it.
-  const template = fresh
-    ? await ensurePgliteTemplate(
-        templateDir ?? join(tmpdir(), `souk-pglite-template-${await pgliteVersion()}`),
-        async (dir) => {
-          const initialized = open(dir);
-          await initialized.exec("create extension if not exists pg_trgm");
-          await initialized.close();
-        },
-      )
-    : undefined;
-  if (template !== undefined && !dataDir.includes("://")) {
+  const template =
+    inMemory || emptyOnDisk
+      ? await ensurePgliteTemplate(
+          templateDir ?? join(tmpdir(), `souk-pglite-template-${await pgliteVersion()}`),
+          async (dir) => {
+            const initialized = open(dir);
+            await initialized.exec("create extension if not exists pg_trgm");
+            await initialized.close();
+          },
+        )
+      : undefined;
+  if (template !== undefined && emptyOnDisk) {
     // cpSync: Node's native copy, 5× faster than the promise API's per-file JavaScript walk here
     // (~90 against ~490 ms for the template's 971 files); nothing else runs while the store starts.
     // (COPYFILE_FICLONE: a copy-on-write clone where the file system can, e.g. btrfs, XFS, APFS.)
     cpSync(template, dataDir, { recursive: true, force: false, mode: constants.COPYFILE_FICLONE });
   }
   const pglite =
-    template !== undefined && dataDir.startsWith("memory://")
-      ? open(dataDir, await templateTarball(template, open))
-      : open(dataDir);
+    template !== undefined && inMemory ? open(dataDir, await templateTarball(template, open)) : open(dataDir);
   // pg's own serializer (its package is a dependency already; this loads only its small utils module).
   const { prepareValue } = createRequire(import.meta.url)("pg/lib/utils.js") as Pick<PgliteWire, "prepareValue">;
   return {
