@@ -61,119 +61,120 @@ describe("SqlDatabase.migrate (embedded PGlite)", () => {
   });
 });
 
-describe("openDatabase on an empty data directory (embedded PGlite)", () => {
-  let root: string;
+describe("template clusters (embedded PGlite)", () => {
+  let base: string;
+  /** A new directory of this suite's own (each test's files, listed by some of them). */
+  const directory = async (name: string) => {
+    const path = join(base, name);
+    await mkdir(path);
+    return path;
+  };
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), "souk-database-test-"));
+    base = await mkdtemp(join(tmpdir(), "souk-template-clusters-test-"));
   });
   afterAll(async () => {
-    await rm(root, { recursive: true, force: true });
+    await rm(base, { recursive: true, force: true });
   });
 
-  it("starts each one as a copy of one template cluster, made once even by racing opens", async () => {
-    const templateDir = join(root, "template");
-    await mkdir(join(root, "a")); // an empty directory, as mkdtemp makes, is empty too
-    const [a, b] = await Promise.all(
-      ["a", "b"].map((name) => openDatabase({ dataDir: join(root, name), templateDir })),
-    );
-    // Both are working clusters with pg_trgm, and separate ones.
-    await a!.migrate("shop", { "0001_t": creating("t", new Map()) });
-    await a!.forSchema<{ t: { id: number } }>("shop").insertInto("t").values({ id: 7 }).execute();
-    const similarity = await sql<{ s: number }>`select similarity('lamp', 'lamps') as s`.execute(
-      b!.forSchema("public"),
-    );
-    expect(similarity.rows[0]!.s).toBeGreaterThan(0.5);
-    const inB = await sql<{ t: string | null }>`select to_regclass('shop.t')::text as t`.execute(
-      b!.forSchema("public"),
-    );
-    expect(inB.rows[0]!.t).toBeNull();
-    await Promise.all([a!.close(), b!.close()]);
+  describe("openDatabase on an empty data directory (embedded PGlite)", () => {
+    it("starts each one as a copy of one template cluster, made once even by racing opens", async () => {
+      const root = await directory("empty");
+      const templateDir = join(root, "template");
+      await mkdir(join(root, "a")); // an empty directory, as mkdtemp makes, is empty too
+      const [a, b] = await Promise.all(
+        ["a", "b"].map((name) => openDatabase({ dataDir: join(root, name), templateDir })),
+      );
+      // Both are working clusters with pg_trgm, and separate ones.
+      await a!.migrate("shop", { "0001_t": creating("t", new Map()) });
+      await a!.forSchema<{ t: { id: number } }>("shop").insertInto("t").values({ id: 7 }).execute();
+      const similarity = await sql<{ s: number }>`select similarity('lamp', 'lamps') as s`.execute(
+        b!.forSchema("public"),
+      );
+      expect(similarity.rows[0]!.s).toBeGreaterThan(0.5);
+      const inB = await sql<{ t: string | null }>`select to_regclass('shop.t')::text as t`.execute(
+        b!.forSchema("public"),
+      );
+      expect(inB.rows[0]!.t).toBeNull();
+      await Promise.all([a!.close(), b!.close()]);
 
-    // One template; the racers' build directories are gone.
-    expect((await readdir(root)).sort()).toEqual(["a", "b", "template"]);
-    expect(await readdir(templateDir)).toContain("PG_VERSION");
+      // One template; the racers' build directories are gone.
+      expect((await readdir(root)).sort()).toEqual(["a", "b", "template"]);
+      expect(await readdir(templateDir)).toContain("PG_VERSION");
 
-    // A later empty directory gets the template as it was (nothing of a's), and a reopened one keeps its data.
-    const c = await openDatabase({ dataDir: join(root, "c"), templateDir });
-    const inC = await sql<{ t: string | null }>`select to_regclass('shop.t')::text as t`.execute(c.forSchema("public"));
-    expect(inC.rows[0]!.t).toBeNull();
-    await c.close();
-    const reopened = await openDatabase({ dataDir: join(root, "a"), templateDir });
-    expect(await reopened.forSchema<{ t: { id: number } }>("shop").selectFrom("t").select("id").execute()).toEqual([
-      { id: 7 },
-    ]);
-    await reopened.close();
-  });
-});
-
-describe("openDatabase on memory:// (embedded PGlite)", () => {
-  let root: string;
-  beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), "souk-memory-test-"));
-  });
-  afterAll(async () => {
-    await rm(root, { recursive: true, force: true });
+      // A later empty directory gets the template as it was (nothing of a's), and a reopened one keeps its data.
+      const c = await openDatabase({ dataDir: join(root, "c"), templateDir });
+      const inC = await sql<{ t: string | null }>`select to_regclass('shop.t')::text as t`.execute(
+        c.forSchema("public"),
+      );
+      expect(inC.rows[0]!.t).toBeNull();
+      await c.close();
+      const reopened = await openDatabase({ dataDir: join(root, "a"), templateDir });
+      expect(await reopened.forSchema<{ t: { id: number } }>("shop").selectFrom("t").select("id").execute()).toEqual([
+        { id: 7 },
+      ]);
+      await reopened.close();
+    });
   });
 
-  it("loads the template cluster from its tarball, made once beside it; each instance is its own", async () => {
-    const templateDir = join(root, "template");
-    const [a, b] = await Promise.all([
-      openDatabase({ dataDir: "memory://", templateDir }),
-      openDatabase({ dataDir: "memory://", templateDir }),
-    ]);
-    expect((await readdir(root)).sort()).toEqual(["template", "template.tar"]);
-    await a.migrate("shop", { "0001_t": creating("t", new Map()) });
-    const similarity = await sql<{ s: number }>`select similarity('lamp', 'lamps') as s`.execute(a.forSchema("public"));
-    expect(similarity.rows[0]!.s).toBeGreaterThan(0.5);
-    const inB = await sql<{ t: string | null }>`select to_regclass('shop.t')::text as t`.execute(b.forSchema("public"));
-    expect(inB.rows[0]!.t).toBeNull();
-    await Promise.all([a.close(), b.close()]);
-    // The template itself was never opened (no postmaster.pid, no WAL written since initdb's).
-    expect(await readdir(templateDir)).not.toContain("postmaster.pid");
-  });
-});
-
-describe("ensurePgliteTemplate with a build of its own (embedded PGlite)", () => {
-  let root: string;
-  beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), "souk-template-test-"));
-  });
-  afterAll(async () => {
-    await rm(root, { recursive: true, force: true });
+  describe("openDatabase on memory:// (embedded PGlite)", () => {
+    it("loads the template cluster from its tarball, made once beside it; each instance is its own", async () => {
+      const root = await directory("memory");
+      const templateDir = join(root, "template");
+      const [a, b] = await Promise.all([
+        openDatabase({ dataDir: "memory://", templateDir }),
+        openDatabase({ dataDir: "memory://", templateDir }),
+      ]);
+      expect((await readdir(root)).sort()).toEqual(["template", "template.tar"]);
+      await a.migrate("shop", { "0001_t": creating("t", new Map()) });
+      const similarity = await sql<{ s: number }>`select similarity('lamp', 'lamps') as s`.execute(
+        a.forSchema("public"),
+      );
+      expect(similarity.rows[0]!.s).toBeGreaterThan(0.5);
+      const inB = await sql<{ t: string | null }>`select to_regclass('shop.t')::text as t`.execute(
+        b.forSchema("public"),
+      );
+      expect(inB.rows[0]!.t).toBeNull();
+      await Promise.all([a.close(), b.close()]);
+      // The template itself was never opened (no postmaster.pid, no WAL written since initdb's).
+      expect(await readdir(templateDir)).not.toContain("postmaster.pid");
+    });
   });
 
-  it("builds once, keeps what the build wrote, and leaves nothing behind a failed build", async () => {
-    const template = join(root, "seeded");
-    let builds = 0;
-    const build = async (dataDir: string) => {
-      builds++;
-      const database = await openDatabase({ dataDir, templateDir: join(root, "base") });
-      await database.migrate("shop", { "0001_t": creating("t", new Map()) });
-      await database.forSchema<{ t: { id: number } }>("shop").insertInto("t").values({ id: 42 }).execute();
-      await database.close();
-    };
-    expect(await ensurePgliteTemplate(template, build)).toBe(template);
-    expect(await ensurePgliteTemplate(template, build)).toBe(template);
-    expect(builds).toBe(1);
-    // A data directory copied from it opens with the build's schema and row.
-    const copy = await openDatabase({ dataDir: join(root, "copy"), templateDir: template });
-    expect(await copy.forSchema<{ t: { id: number } }>("shop").selectFrom("t").select("id").execute()).toEqual([
-      { id: 42 },
-    ]);
-    await copy.close();
+  describe("ensurePgliteTemplate with a build of its own (embedded PGlite)", () => {
+    it("builds once, keeps what the build wrote, and leaves nothing behind a failed build", async () => {
+      const root = await directory("build");
+      const template = join(root, "seeded");
+      let builds = 0;
+      const build = async (dataDir: string) => {
+        builds++;
+        const database = await openDatabase({ dataDir, templateDir: join(root, "base") });
+        await database.migrate("shop", { "0001_t": creating("t", new Map()) });
+        await database.forSchema<{ t: { id: number } }>("shop").insertInto("t").values({ id: 42 }).execute();
+        await database.close();
+      };
+      expect(await ensurePgliteTemplate(template, build)).toBe(template);
+      expect(await ensurePgliteTemplate(template, build)).toBe(template);
+      expect(builds).toBe(1);
+      // A data directory copied from it opens with the build's schema and row.
+      const copy = await openDatabase({ dataDir: join(root, "copy"), templateDir: template });
+      expect(await copy.forSchema<{ t: { id: number } }>("shop").selectFrom("t").select("id").execute()).toEqual([
+        { id: 42 },
+      ]);
+      await copy.close();
 
-    // A build that fails: its error comes through, no template and no build directory remain,
-    // and the next call builds afresh.
-    const failing = join(root, "failing");
-    const broken = async (dataDir: string) => {
-      await mkdir(dataDir);
-      throw new Error("migration 0002 failed");
-    };
-    await expect(ensurePgliteTemplate(failing, broken)).rejects.toThrow("migration 0002 failed");
-    expect((await readdir(root)).filter((name) => name.startsWith("failing"))).toEqual([]);
-    await ensurePgliteTemplate(failing, build);
-    expect(builds).toBe(2);
-    expect(await readdir(failing)).toContain("PG_VERSION");
+      // A build that fails: its error comes through, no template and no build directory remain,
+      // and the next call builds afresh.
+      const failing = join(root, "failing");
+      const broken = async (dataDir: string) => {
+        await mkdir(dataDir);
+        throw new Error("migration 0002 failed");
+      };
+      await expect(ensurePgliteTemplate(failing, broken)).rejects.toThrow("migration 0002 failed");
+      expect((await readdir(root)).filter((name) => name.startsWith("failing"))).toEqual([]);
+      await ensurePgliteTemplate(failing, build);
+      expect(builds).toBe(2);
+      expect(await readdir(failing)).toContain("PG_VERSION");
+    });
   });
 });
 
