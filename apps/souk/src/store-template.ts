@@ -2,8 +2,7 @@
 // once per machine and code version, so that a store on an empty data directory starts as a copy
 // of it (~0.2 s) instead of migrating eight schemas (~2.5 s) and seeding 5,000 products (~2 s).
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@connectrpc/connect";
 import { CatalogService } from "@souk/contracts/catalog";
@@ -20,6 +19,7 @@ import { ORDERS_SCHEMA, ordersMigrations } from "@souk/orders";
 import { PAYMENTS_SCHEMA, paymentsMigrations } from "@souk/payments";
 import type { EmbeddedConfig } from "./config.ts";
 import { REPO_ROOT } from "./repo-root.ts";
+import { removeStaleEntries } from "./stale-entries.ts";
 
 /** The name every store template's directory starts with (the rest is its key). */
 const TEMPLATE_PREFIX = "souk-store-template-";
@@ -130,19 +130,12 @@ export async function ensureStoreTemplate(options: StoreTemplateOptions): Promis
       { template, ms: Math.round(performance.now() - started) },
       "built the store template (migrated and seeded); stores on empty data directories start as copies of it",
     );
-    await removeStaleTemplates(directory, template);
+    // Templates of other code versions (and abandoned builds).
+    await removeStaleEntries(
+      directory,
+      STALE_TEMPLATE_AGE_MS,
+      (name) => name.startsWith(TEMPLATE_PREFIX) && join(directory, name) !== template,
+    );
   }
   return template;
-}
-
-/** Removes `directory`'s store templates (and abandoned builds) other than `keep` older than STALE_TEMPLATE_AGE_MS. */
-async function removeStaleTemplates(directory: string, keep: string): Promise<void> {
-  const now = Date.now();
-  for (const name of readdirSync(directory)) {
-    const path = join(directory, name);
-    if (!name.startsWith(TEMPLATE_PREFIX) || path === keep) continue;
-    const modified = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
-    if (modified !== undefined && now - modified >= STALE_TEMPLATE_AGE_MS)
-      await rm(path, { recursive: true, force: true });
-  }
 }
