@@ -49,12 +49,18 @@ export const GatewayConfig = Type.Object({
     minimum: 0,
     default: 2_000,
     description:
-      "How long GET /v1/products/{id} may reuse a product's catalog data from this process's memory, in ms " +
-      "(0 = ask catalog every time); stock is asked of inventory on every request",
+      "How long GET /v1/products/{id} and GET /v1/products may reuse catalog's answer (a product, a page of a " +
+      "listing) from this process's memory, in ms (0 = ask catalog every time); stock is asked of inventory on " +
+      "every request",
   }),
   GATEWAY_PRODUCT_CACHE_MAX_ENTRIES: Type.Integer({
     minimum: 1,
     default: 10_000,
     description: "Most products the gateway's product cache holds",
+  }),
+  GATEWAY_LISTING_CACHE_MAX_ENTRIES: Type.Integer({
+    minimum: 1,
+    default: 1_000,
+    description: "Most listing pages (one per query, category, limit and cursor) the gateway's cache holds",
   }),
 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { decodeProtectedHeader } from "jose";
+import { Code } from "@connectrpc/connect";
 import type { Product } from "@souk/contracts/catalog";
+import { InventoryService } from "@souk/contracts/inventory";
 import { randomUUID } from "node:crypto";
 import {
   closeRedis,
@@ -11,8 +13,10 @@ import {
   type HttpServer,
   type Redis,
 } from "@souk/platform";
+import { grpcClient } from "@souk/platform/grpc";
 import { testLogger } from "@souk/platform/testing";
 import { createGateway, GatewayConfig } from "./index.ts";
+import { availabilityLoader, productLoader } from "./routes/catalog.loaders.ts";
 import { forgeAccessToken, newForeignSigningKey } from "./testing/forged-tokens.ts";
 import { composeStore, type TestStore } from "./testing/store.ts";
 
@@ -452,8 +456,10 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
 
   it("reuses catalog's answer for a product page (one call for concurrent misses), never a 404, and always asks stock", async () => {
     const getProduct = vi.spyOn(store.clients.catalog, "getProduct");
+    const batchGetProducts = vi.spyOn(store.clients.catalog, "batchGetProducts");
     const getAvailability = vi.spyOn(store.clients.inventory, "getAvailability");
     const cold = products.filter((p) => p.id !== product.id).at(-1) as Product;
+    const askedFor = (id: string) => batchGetProducts.mock.calls.filter(([request]) => request.ids?.includes(id));
     try {
       const pages = await Promise.all(
         Array.from({ length: 5 }, () => app.inject({ method: "GET", url: `/v1/products/${cold.id}` })),
@@ -462,8 +468,11 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
       for (const page of pages) {
         expect(page.json()).toEqual(restProduct(cold, store.stockBySku.get(cold.sku) ?? -1));
       }
-      expect(getProduct.mock.calls.filter(([request]) => request.id === cold.id)).toHaveLength(1);
-      expect(getAvailability).toHaveBeenCalledTimes(6);
+      expect(askedFor(cold.id)).toHaveLength(1);
+      expect(getProduct).not.toHaveBeenCalled();
+      // Stock is asked for every page: six SKU slots, however the pages shared calls.
+      const skusAsked = getAvailability.mock.calls.flatMap(([request]) => request.skus ?? []);
+      expect(skusAsked.filter((sku) => sku === cold.sku)).toHaveLength(6);
 
       const unknown = "0190f2a0-0000-7000-8000-00000000beef";
       for (let i = 0; i < 2; i++) {
@@ -473,18 +482,133 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
           "CATALOG_PRODUCT_NOT_FOUND",
         );
       }
+      expect(askedFor(unknown)).toHaveLength(2);
       expect(getProduct.mock.calls.filter(([request]) => request.id === unknown)).toHaveLength(2);
 
       // GATEWAY_PRODUCT_CACHE_TTL_MS=0: every page asks catalog.
       const uncached = await gateway({ GATEWAY_PRODUCT_CACHE_TTL_MS: "0" });
-      getProduct.mockClear();
+      batchGetProducts.mockClear();
       for (let i = 0; i < 3; i++) await uncached.inject({ method: "GET", url: `/v1/products/${cold.id}` });
-      expect(getProduct).toHaveBeenCalledTimes(3);
+      expect(askedFor(cold.id)).toHaveLength(3);
       await uncached.close();
     } finally {
       getProduct.mockRestore();
+      batchGetProducts.mockRestore();
       getAvailability.mockRestore();
     }
+  });
+
+  it("reuses catalog's listing pages per query (one call for concurrent misses), keeps no errors, always asks stock", async () => {
+    const listProducts = vi.spyOn(store.clients.catalog, "listProducts");
+    const getAvailability = vi.spyOn(store.clients.inventory, "getAvailability");
+    const category = products.at(-1)!.category;
+    const url = `/v1/products?category=${category}&limit=3`;
+    try {
+      const pages = await Promise.all(Array.from({ length: 4 }, () => app.inject({ method: "GET", url })));
+      pages.push(await app.inject({ method: "GET", url }));
+      const expected = products.filter((p) => p.category === category).slice(0, 3);
+      for (const page of pages) {
+        expect(page.json<{ items: unknown[] }>().items).toEqual(
+          expected.map((p) => restProduct(p, store.stockBySku.get(p.sku) ?? 0)),
+        );
+      }
+      expect(listProducts).toHaveBeenCalledTimes(1);
+      const skusAsked = getAvailability.mock.calls.flatMap(([request]) => request.skus ?? []);
+      expect(skusAsked.filter((sku) => sku === expected[0]!.sku)).toHaveLength(5);
+
+      // Another query, limit or cursor is another page; the same query with "" for "all" is the same page.
+      await app.inject({ method: "GET", url: `/v1/products?category=${category}&limit=4` });
+      await app.inject({ method: "GET", url: `/v1/products?category=${category}&limit=3&q=` });
+      expect(listProducts).toHaveBeenCalledTimes(2);
+
+      // catalog's refusal of a cursor reaches the client every time: errors are not kept.
+      for (let i = 0; i < 2; i++) {
+        expectProblem(await app.inject({ method: "GET", url: `${url}&cursor=bad` }), 400, "CATALOG_INVALID_CURSOR");
+      }
+      expect(listProducts).toHaveBeenCalledTimes(4);
+
+      const uncached = await gateway({ GATEWAY_PRODUCT_CACHE_TTL_MS: "0" });
+      listProducts.mockClear();
+      for (let i = 0; i < 3; i++) await uncached.inject({ method: "GET", url });
+      expect(listProducts).toHaveBeenCalledTimes(3);
+      await uncached.close();
+    } finally {
+      listProducts.mockRestore();
+      getAvailability.mockRestore();
+    }
+  });
+
+  describe("upstream reads coalesced per turn of the event loop", () => {
+    it("asks inventory once for the stock of every load made in one turn, and each load gets its own SKUs", async () => {
+      const getAvailability = vi.spyOn(store.clients.inventory, "getAvailability");
+      try {
+        const availability = availabilityLoader(store.clients.inventory);
+        const stocked = products.filter((p) => p.sku !== store.unstockedSku).slice(0, 4);
+        const answers = await Promise.all([
+          availability([stocked[0]!.sku, stocked[1]!.sku]),
+          availability([stocked[1]!.sku, store.unstockedSku]),
+          availability([stocked[2]!.sku]),
+          availability([stocked[3]!.sku, stocked[3]!.sku]),
+          availability([]),
+        ]);
+        expect(getAvailability).toHaveBeenCalledTimes(1);
+        const stock = (sku: string) => store.stockBySku.get(sku) ?? -1;
+        expect(answers.map((answer) => Object.fromEntries(answer))).toEqual([
+          { [stocked[0]!.sku]: stock(stocked[0]!.sku), [stocked[1]!.sku]: stock(stocked[1]!.sku) },
+          { [stocked[1]!.sku]: stock(stocked[1]!.sku), [store.unstockedSku]: 0 },
+          { [stocked[2]!.sku]: stock(stocked[2]!.sku) },
+          { [stocked[3]!.sku]: stock(stocked[3]!.sku) },
+          {},
+        ]);
+        // Loads of a later turn make a call of their own: nothing is kept.
+        await availability([stocked[0]!.sku]);
+        expect(getAvailability).toHaveBeenCalledTimes(2);
+      } finally {
+        getAvailability.mockRestore();
+      }
+    });
+
+    it("asks catalog once for the products of one turn, and alone for an id the batch lacks", async () => {
+      const getProduct = vi.spyOn(store.clients.catalog, "getProduct");
+      const batchGetProducts = vi.spyOn(store.clients.catalog, "batchGetProducts");
+      try {
+        const load = productLoader(store.clients.catalog);
+        const [first, second] = products;
+        const unknown = "0190f2a0-0000-7000-8000-00000000f00d";
+        const answers = await Promise.allSettled([
+          load(first!.id),
+          load(second!.id.toUpperCase()),
+          load(unknown),
+          load("not-a-uuid"),
+          load(first!.id),
+        ]);
+        expect(batchGetProducts).toHaveBeenCalledTimes(1);
+        expect(answers.map((a) => (a.status === "fulfilled" ? a.value.id : a.status))).toEqual([
+          first!.id,
+          second!.id,
+          "rejected",
+          "rejected",
+          first!.id,
+        ]);
+        for (const failed of [answers[2], answers[3]]) {
+          expect(failed).toMatchObject({ status: "rejected", reason: { code: Code.NotFound } });
+        }
+        expect(getProduct.mock.calls.map(([request]) => request.id).sort()).toEqual([unknown, "not-a-uuid"].sort());
+      } finally {
+        getProduct.mockRestore();
+        batchGetProducts.mockRestore();
+      }
+    });
+
+    it("fails every load of a turn with the batch call's error, and the next turn calls afresh", async () => {
+      const nowhere = grpcClient(InventoryService, { baseUrl: "http://127.0.0.1:1", maxAttempts: 1 });
+      const availability = availabilityLoader(nowhere);
+      const answers = await Promise.allSettled([availability(["A"]), availability(["B", "C"])]);
+      for (const answer of answers) {
+        expect(answer).toMatchObject({ status: "rejected", reason: { code: Code.Unavailable } });
+      }
+      await expect(availability(["A"])).rejects.toMatchObject({ code: Code.Unavailable });
+    });
   });
 
   describe("cart, checkout and orders", () => {

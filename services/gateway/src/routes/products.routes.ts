@@ -1,27 +1,39 @@
 import type { Client } from "@connectrpc/connect";
 import { LRUCache } from "lru-cache";
-import type { CatalogService, Product } from "@souk/contracts/catalog";
+import type { CatalogService, ListProductsResponse, Product } from "@souk/contracts/catalog";
 import type { InventoryService } from "@souk/contracts/inventory";
 import type { HttpServer } from "@souk/platform";
-import { present } from "../mapping/common.mapping.ts";
-import { availabilityBySku, toCategoryDto, toProductDto, toProductPage } from "../mapping/product.mapping.ts";
+import { toCategoryDto, toProductDto, toProductPage } from "../mapping/product.mapping.ts";
 import { jsonResponse, problemResponses } from "../schemas/common.schemas.ts";
 import { CategoryList, ProductDto, ProductListQuery, ProductPage, ProductParams } from "../schemas/product.schemas.ts";
+import { availabilityLoader, productLoader } from "./catalog.loaders.ts";
 
-/** Settings of the product page's cache of catalog data (`GATEWAY_PRODUCT_CACHE_*`). */
+/** Settings of the gateway's caches of catalog data (`GATEWAY_PRODUCT_CACHE_*`, `GATEWAY_LISTING_CACHE_*`). */
 export interface ProductCacheOptions {
-  /** How long a product's catalog data is reused, in ms; 0 asks catalog on every request. */
+  /** How long catalog's answer (a product, a page of a listing) is reused, in ms; 0 asks catalog on every request. */
   readonly ttlMs: number;
+  /** Most products kept. */
   readonly maxEntries: number;
+  /** Most listing pages (one per query, category, limit and cursor) kept. */
+  readonly maxListingPages: number;
+}
+
+/** What GET /v1/products asks catalog's ListProducts. */
+interface ListingQuery {
+  readonly query: string;
+  readonly category: string | undefined;
+  readonly limit: number | undefined;
+  readonly cursor: string | undefined;
 }
 
 /**
- * Catalog's GetProduct behind this process's memory: an LRU with a TTL (`lru-cache`), whose
- * `fetch` also coalesces concurrent misses for one id into one call. Not-found answers and
- * errors are not kept. A product updated in catalog shows here after at most `ttlMs`.
+ * Catalog's products behind this process's memory: an LRU with a TTL (`lru-cache`), whose
+ * `fetch` also coalesces concurrent misses for one id into one call; misses for different ids
+ * in one turn of the event loop share one BatchGetProducts call (`productLoader`). Not-found
+ * answers and errors are not kept. A product updated in catalog shows here after at most `ttlMs`.
  */
 function productReader(catalog: Client<typeof CatalogService>, options: ProductCacheOptions) {
-  const load = async (id: string): Promise<Product> => present((await catalog.getProduct({ id })).product, "product");
+  const load = productLoader(catalog);
   if (options.ttlMs <= 0) return load;
   const cache = new LRUCache<string, Product>({
     max: options.maxEntries,
@@ -32,10 +44,31 @@ function productReader(catalog: Client<typeof CatalogService>, options: ProductC
 }
 
 /**
+ * Catalog's ListProducts behind this process's memory, like `productReader`: browse and search
+ * pages are the store's most repeated reads, and catalog's own page cache is a gRPC hop (and a
+ * Redis read) away. Keyed by the whole query; concurrent misses of one page make one call;
+ * errors (an invalid cursor) are not kept. A catalog change shows here after at most `ttlMs`.
+ */
+function listingReader(catalog: Client<typeof CatalogService>, options: ProductCacheOptions) {
+  const load = (q: ListingQuery): Promise<ListProductsResponse> => catalog.listProducts(q);
+  if (options.ttlMs <= 0) return load;
+  const cache = new LRUCache<string, ListProductsResponse, ListingQuery>({
+    max: options.maxListingPages,
+    ttl: options.ttlMs,
+    fetchMethod: (_key, _stale, { context }) => load(context),
+  });
+  return async (q: ListingQuery): Promise<ListProductsResponse> => {
+    const key = JSON.stringify([q.query, q.category ?? "", q.limit ?? 0, q.cursor ?? ""]);
+    return (await cache.fetch(key, { context: q })) ?? load(q);
+  };
+}
+
+/**
  * The public catalog: GET /v1/products (browse and typo-tolerant search), GET /v1/products/{id},
- * GET /v1/categories. Each product carries `available` from inventory, one batch call per page
- * (inventory answers it from its stock-level cache). The product page reuses catalog's answer
- * for `productCache.ttlMs` (see `productReader`); stock is always asked.
+ * GET /v1/categories. Each product carries `available` from inventory, asked on every request
+ * (inventory answers from its stock-level cache); the requests of one turn of the event loop
+ * share one GetAvailability call (`availabilityLoader`). Product pages and listing pages reuse
+ * catalog's answer for `productCache.ttlMs` (see `productReader`, `listingReader`).
  */
 export function productRoutes(
   app: HttpServer,
@@ -45,9 +78,9 @@ export function productRoutes(
     productCache: ProductCacheOptions;
   },
 ): void {
-  const availability = async (skus: string[]) =>
-    availabilityBySku(skus.length === 0 ? [] : (await deps.inventory.getAvailability({ skus })).levels);
+  const availability = availabilityLoader(deps.inventory);
   const readProduct = productReader(deps.catalog, deps.productCache);
+  const readListing = listingReader(deps.catalog, deps.productCache);
 
   app.get(
     "/v1/products",
@@ -62,7 +95,7 @@ export function productRoutes(
     },
     async (request) => {
       const { q, category, limit, cursor } = request.query;
-      const page = await deps.catalog.listProducts({ query: q ?? "", category, limit, cursor });
+      const page = await readListing({ query: q ?? "", category, limit, cursor });
       return toProductPage(page.products, page.nextCursor, await availability(page.products.map((p) => p.sku)));
     },
   );
