@@ -58,9 +58,11 @@ export const GatewayConfig = Type.Object({
     default: 10_000,
     description: "Most products the gateway's product cache holds",
   }),
-  GATEWAY_LISTING_CACHE_MAX_ENTRIES: Type.Integer({
-    minimum: 1,
-    default: 1_000,
-    description: "Most listing pages (one per query, category, limit and cursor) the gateway's cache holds",
+  GATEWAY_LISTING_CACHE_MAX_PRODUCTS: Type.Integer({
+    minimum: 100,
+    default: 20_000,
+    description:
+      "Most products the gateway's cache of listing pages (one per query, category, limit and cursor) holds, " +
+      "all pages together; the least recently used pages go first",
   }),
 });

@@ -532,6 +532,17 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
       for (let i = 0; i < 3; i++) await uncached.inject({ method: "GET", url });
       expect(listProducts).toHaveBeenCalledTimes(3);
       await uncached.close();
+
+      // The cache is bounded by the products its pages hold: two pages of 60 do not fit in 100.
+      const small = await gateway({ GATEWAY_LISTING_CACHE_MAX_PRODUCTS: "100" });
+      listProducts.mockClear();
+      for (const path of ["/v1/products?limit=60", "/v1/products?limit=59", "/v1/products?limit=59"]) {
+        expect((await small.inject({ method: "GET", url: path })).statusCode).toBe(200);
+      }
+      expect(listProducts).toHaveBeenCalledTimes(2);
+      await small.inject({ method: "GET", url: "/v1/products?limit=60" });
+      expect(listProducts).toHaveBeenCalledTimes(3);
+      await small.close();
     } finally {
       listProducts.mockRestore();
       getAvailability.mockRestore();

@@ -132,7 +132,7 @@ export async function createGateway(deps: GatewayDeps): Promise<{ app: HttpServe
       productCache: {
         ttlMs: config.GATEWAY_PRODUCT_CACHE_TTL_MS,
         maxEntries: config.GATEWAY_PRODUCT_CACHE_MAX_ENTRIES,
-        maxListingPages: config.GATEWAY_LISTING_CACHE_MAX_ENTRIES,
+        maxListingProducts: config.GATEWAY_LISTING_CACHE_MAX_PRODUCTS,
       },
     });
     cartRoutes(api, { cart: clients.cart, auth });

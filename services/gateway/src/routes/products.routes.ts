@@ -14,8 +14,8 @@ export interface ProductCacheOptions {
   readonly ttlMs: number;
   /** Most products kept. */
   readonly maxEntries: number;
-  /** Most listing pages (one per query, category, limit and cursor) kept. */
-  readonly maxListingPages: number;
+  /** Most products kept in listing pages, all pages together (a page counts its products, at least 1). */
+  readonly maxListingProducts: number;
 }
 
 /** What GET /v1/products asks catalog's ListProducts. */
@@ -53,7 +53,8 @@ function listingReader(catalog: Client<typeof CatalogService>, options: ProductC
   const load = (q: ListingQuery): Promise<ListProductsResponse> => catalog.listProducts(q);
   if (options.ttlMs <= 0) return load;
   const cache = new LRUCache<string, ListProductsResponse, ListingQuery>({
-    max: options.maxListingPages,
+    maxSize: options.maxListingProducts,
+    sizeCalculation: (page) => Math.max(1, page.products.length),
     ttl: options.ttlMs,
     fetchMethod: (_key, _stale, { context }) => load(context),
   });
