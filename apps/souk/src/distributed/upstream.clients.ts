@@ -10,8 +10,11 @@ import { upstreamOf, type DistributedConfig, type ServiceName } from "./config.t
 import { grpcClient, grpcUpstream, type GrpcUpstream } from "@souk/platform/grpc";
 
 /**
- * gRPC clients of the services, built on demand: one upstream (HTTP/2 connection + circuit
- * breaker) per service, shared by its clients (identity's Users and Tokens). Only the methods
+ * Clients of the services, built on demand: one upstream (HTTP/2 connection + circuit breaker)
+ * per service, shared by its clients (identity's Users and Tokens). Calls between Souk's own
+ * processes use the Connect protocol over that connection (binary Protobuf; the same servers
+ * answer gRPC): ~40 % less CPU per unary call on each side than gRPC's framing and trailers
+ * (see `WireProtocol`); any other client still calls every service over gRPC. Only the methods
  * listed here are retried; each is a read, or a write made idempotent by its key (inventory's
  * reservation calls are keyed by order id and documented as idempotent).
  */
@@ -21,7 +24,7 @@ export function createUpstreamClients(config: DistributedConfig) {
     const { url, timeoutMs } = upstreamOf(name, config);
     let upstream = upstreams.get(name);
     if (upstream === undefined) {
-      upstream = grpcUpstream(url);
+      upstream = grpcUpstream(url, { protocol: "connect" });
       upstreams.set(name, upstream);
     }
     return { upstream, timeoutMs };

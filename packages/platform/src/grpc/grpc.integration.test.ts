@@ -139,31 +139,38 @@ describe("gRPC server and client (Connect-ES over HTTP/2)", () => {
   });
 
   describe("through grpcClient (Connect-ES gRPC transport)", () => {
-    it("calls a real service and delivers SoukErrors with their code and fields", async () => {
-      const inventory = grpcClient(InventoryService, { baseUrl: server.url, idempotent: ["getAvailability"] });
-      await inventory.setStockLevels({ entries: [{ sku: "CONNECT-1", onHand: 2n }] });
-      const { levels } = await inventory.getAvailability({ skus: ["CONNECT-1"] });
-      expect(levels).toMatchObject([{ sku: "CONNECT-1", onHand: 2n, reserved: 0n, available: 2n }]);
+    it.each(["grpc", "connect"] as const)(
+      "calls a real service and delivers SoukErrors with their code and fields (%s protocol)",
+      async (protocol) => {
+        const inventory = grpcClient(InventoryService, {
+          baseUrl: server.url,
+          protocol,
+          idempotent: ["getAvailability"],
+        });
+        await inventory.setStockLevels({ entries: [{ sku: "CONNECT-1", onHand: 2n }] });
+        const { levels } = await inventory.getAvailability({ skus: ["CONNECT-1"] });
+        expect(levels).toMatchObject([{ sku: "CONNECT-1", onHand: 2n, reserved: 0n, available: 2n }]);
 
-      const short = await inventory
-        .reserveStock({ orderId: "connect-short", lines: [{ sku: "CONNECT-1", quantity: 3n }] })
-        .catch((error: unknown) => error);
-      expect(short).toBeInstanceOf(ConnectError);
-      expect((short as ConnectError).code).toBe(Code.FailedPrecondition);
-      expect(fromConnectError(short)).toMatchObject({
-        kind: "failed_precondition",
-        code: "INVENTORY_INSUFFICIENT_STOCK",
-      });
+        const short = await inventory
+          .reserveStock({ orderId: "connect-short", lines: [{ sku: "CONNECT-1", quantity: 3n }] })
+          .catch((error: unknown) => error);
+        expect(short).toBeInstanceOf(ConnectError);
+        expect((short as ConnectError).code).toBe(Code.FailedPrecondition);
+        expect(fromConnectError(short)).toMatchObject({
+          kind: "failed_precondition",
+          code: "INVENTORY_INSUFFICIENT_STOCK",
+        });
 
-      const invalid = fromConnectError(
-        await rejectionOf(inventory.reserveStock({ orderId: "connect-invalid", lines: [{ sku: "", quantity: 0n }] })),
-      );
-      expect(invalid).toMatchObject({ kind: "invalid_argument", code: "INVENTORY_INVALID_LINES" });
-      expect(invalid.fields).toEqual([
-        { field: "lines[0].sku", message: "must not be empty" },
-        { field: "lines[0].quantity", message: "must be a positive integer" },
-      ]);
-    });
+        const invalid = fromConnectError(
+          await rejectionOf(inventory.reserveStock({ orderId: "connect-invalid", lines: [{ sku: "", quantity: 0n }] })),
+        );
+        expect(invalid).toMatchObject({ kind: "invalid_argument", code: "INVENTORY_INVALID_LINES" });
+        expect(invalid.fields).toEqual([
+          { field: "lines[0].sku", message: "must not be empty" },
+          { field: "lines[0].quantity", message: "must be a positive integer" },
+        ]);
+      },
+    );
 
     it("speaks the Connect protocol on the same port too", async () => {
       const transport = createConnectTransport({ baseUrl: server.url, httpVersion: "2" });
@@ -331,111 +338,114 @@ function scriptedInventory() {
   };
 }
 
-describe("client resilience: deadlines, retries of idempotent calls only, circuit breaker", () => {
-  const logger = testLogger();
-  const scripted = scriptedInventory();
-  let server: GrpcServer;
-  const serve = (port: number) =>
-    serveGrpc({
-      services: [{ service: InventoryService, handlers: scripted.handlers }],
-      port,
-      host: "127.0.0.1",
-      logger,
-      metrics: createMetrics(),
-      isReady: () => true,
-      drainTimeoutMs: 2_000,
+describe.each(["grpc", "connect"] as const)(
+  "client resilience (%s protocol): deadlines, retries of idempotent calls only, circuit breaker",
+  (protocol) => {
+    const logger = testLogger();
+    const scripted = scriptedInventory();
+    let server: GrpcServer;
+    const serve = (port: number) =>
+      serveGrpc({
+        services: [{ service: InventoryService, handlers: scripted.handlers }],
+        port,
+        host: "127.0.0.1",
+        logger,
+        metrics: createMetrics(),
+        isReady: () => true,
+        drainTimeoutMs: 2_000,
+      });
+
+    beforeAll(async () => {
+      server = await serve(0);
+    });
+    afterAll(async () => {
+      await server.close();
     });
 
-  beforeAll(async () => {
-    server = await serve(0);
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-
-  it("ends a slow call at its deadline with DEADLINE_EXCEEDED", async () => {
-    const inventory = grpcClient(InventoryService, { baseUrl: server.url, timeoutMs: 150 });
-    const started = performance.now();
-    const error = await inventory.setStockLevels({}).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: Code.DeadlineExceeded });
-    expect(performance.now() - started).toBeLessThan(800);
-    expect(fromConnectError(error).kind).toBe("deadline_exceeded");
-  });
-
-  it("retries only the methods declared idempotent, at most 3 attempts", async () => {
-    const upstream = grpcUpstream(server.url, { failuresToOpen: 100 });
-    const inventory = grpcClient(InventoryService, { upstream, idempotent: ["getAvailability"] });
-
-    scripted.failNext(2);
-    const before = scripted.calls("getAvailability");
-    const { levels } = await inventory.getAvailability({ skus: ["X"] });
-    expect(levels).toHaveLength(1);
-    expect(scripted.calls("getAvailability") - before).toBe(3);
-
-    scripted.failNext(5);
-    const again = scripted.calls("getAvailability");
-    const exhausted = await inventory.getAvailability({ skus: ["X"] }).catch((e: unknown) => fromConnectError(e));
-    expect(exhausted).toMatchObject({ kind: "unavailable", code: "TEST_UNAVAILABLE" });
-    expect(scripted.calls("getAvailability") - again).toBe(3);
-
-    scripted.failNext(1);
-    const reserves = scripted.calls("reserveStock");
-    const once = await inventory.reserveStock({ orderId: "o" }).catch((e: unknown) => fromConnectError(e));
-    expect(once).toMatchObject({ kind: "unavailable", code: "TEST_UNAVAILABLE" });
-    expect(scripted.calls("reserveStock") - reserves).toBe(1);
-    scripted.failNext(0);
-    upstream.close();
-  });
-
-  it("rejects an idempotent method name the service does not have", () => {
-    expect(() =>
-      grpcClient(InventoryService, { baseUrl: server.url, idempotent: ["getAvailabilty" as "getAvailability"] }),
-    ).toThrow(/no method "getAvailabilty"/);
-  });
-
-  it("lets calls in flight finish on close, then refuses new ones", async () => {
-    const own = await serve(0);
-    const inventory = grpcClient(InventoryService, { baseUrl: own.url, timeoutMs: 5_000 });
-    await inventory.commitReservation({ orderId: "warm-up" });
-    const slow = inventory.setStockLevels({});
-    await delay(100);
-    const started = performance.now();
-    await own.close();
-    await expect(slow).resolves.toBeDefined();
-    expect(performance.now() - started).toBeGreaterThan(500);
-    await expect(inventory.commitReservation({ orderId: "after" })).rejects.toMatchObject({ code: Code.Unavailable });
-  });
-
-  it("fails fast while the upstream is down and recovers by itself when it is back", async () => {
-    const port = server.port;
-    const upstream = grpcUpstream(server.url, { failuresToOpen: 3, halfOpenAfterMs: 1_000 });
-    const inventory = grpcClient(InventoryService, { upstream, idempotent: ["getAvailability"] });
-    await inventory.getAvailability({ skus: ["X"] });
-
-    await server.close();
-    for (let i = 0; i < 10; i += 1) {
+    it("ends a slow call at its deadline with DEADLINE_EXCEEDED", async () => {
+      const inventory = grpcClient(InventoryService, { baseUrl: server.url, protocol, timeoutMs: 150 });
       const started = performance.now();
-      const error = await inventory.getAvailability({ skus: ["X"] }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ConnectError);
-      expect((error as ConnectError).code).toBe(Code.Unavailable);
-      expect(fromConnectError(error).kind).toBe("unavailable");
-      expect(performance.now() - started).toBeLessThan(1_000);
-    }
-    const open = await rejectionOf(inventory.getAvailability({ skus: ["X"] }));
-    expect((open as ConnectError).rawMessage).toMatch(/circuit open/);
+      const error = await inventory.setStockLevels({}).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: Code.DeadlineExceeded });
+      expect(performance.now() - started).toBeLessThan(800);
+      expect(fromConnectError(error).kind).toBe("deadline_exceeded");
+    });
 
-    server = await serve(port);
-    const recoveredAfter = performance.now();
-    let recovered = false;
-    while (!recovered && performance.now() - recoveredAfter < 5_000) {
-      recovered = await inventory.getAvailability({ skus: ["X"] }).then(
-        () => true,
-        () => false,
-      );
-      if (!recovered) await delay(100);
-    }
-    expect(recovered).toBe(true);
-    await expect(inventory.getAvailability({ skus: ["Y"] })).resolves.toMatchObject({ levels: [{ sku: "Y" }] });
-    upstream.close();
-  });
-});
+    it("retries only the methods declared idempotent, at most 3 attempts", async () => {
+      const upstream = grpcUpstream(server.url, { protocol, failuresToOpen: 100 });
+      const inventory = grpcClient(InventoryService, { upstream, idempotent: ["getAvailability"] });
+
+      scripted.failNext(2);
+      const before = scripted.calls("getAvailability");
+      const { levels } = await inventory.getAvailability({ skus: ["X"] });
+      expect(levels).toHaveLength(1);
+      expect(scripted.calls("getAvailability") - before).toBe(3);
+
+      scripted.failNext(5);
+      const again = scripted.calls("getAvailability");
+      const exhausted = await inventory.getAvailability({ skus: ["X"] }).catch((e: unknown) => fromConnectError(e));
+      expect(exhausted).toMatchObject({ kind: "unavailable", code: "TEST_UNAVAILABLE" });
+      expect(scripted.calls("getAvailability") - again).toBe(3);
+
+      scripted.failNext(1);
+      const reserves = scripted.calls("reserveStock");
+      const once = await inventory.reserveStock({ orderId: "o" }).catch((e: unknown) => fromConnectError(e));
+      expect(once).toMatchObject({ kind: "unavailable", code: "TEST_UNAVAILABLE" });
+      expect(scripted.calls("reserveStock") - reserves).toBe(1);
+      scripted.failNext(0);
+      upstream.close();
+    });
+
+    it("rejects an idempotent method name the service does not have", () => {
+      expect(() =>
+        grpcClient(InventoryService, { baseUrl: server.url, idempotent: ["getAvailabilty" as "getAvailability"] }),
+      ).toThrow(/no method "getAvailabilty"/);
+    });
+
+    it("lets calls in flight finish on close, then refuses new ones", async () => {
+      const own = await serve(0);
+      const inventory = grpcClient(InventoryService, { baseUrl: own.url, protocol, timeoutMs: 5_000 });
+      await inventory.commitReservation({ orderId: "warm-up" });
+      const slow = inventory.setStockLevels({});
+      await delay(100);
+      const started = performance.now();
+      await own.close();
+      await expect(slow).resolves.toBeDefined();
+      expect(performance.now() - started).toBeGreaterThan(500);
+      await expect(inventory.commitReservation({ orderId: "after" })).rejects.toMatchObject({ code: Code.Unavailable });
+    });
+
+    it("fails fast while the upstream is down and recovers by itself when it is back", async () => {
+      const port = server.port;
+      const upstream = grpcUpstream(server.url, { protocol, failuresToOpen: 3, halfOpenAfterMs: 1_000 });
+      const inventory = grpcClient(InventoryService, { upstream, idempotent: ["getAvailability"] });
+      await inventory.getAvailability({ skus: ["X"] });
+
+      await server.close();
+      for (let i = 0; i < 10; i += 1) {
+        const started = performance.now();
+        const error = await inventory.getAvailability({ skus: ["X"] }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConnectError);
+        expect((error as ConnectError).code).toBe(Code.Unavailable);
+        expect(fromConnectError(error).kind).toBe("unavailable");
+        expect(performance.now() - started).toBeLessThan(1_000);
+      }
+      const open = await rejectionOf(inventory.getAvailability({ skus: ["X"] }));
+      expect((open as ConnectError).rawMessage).toMatch(/circuit open/);
+
+      server = await serve(port);
+      const recoveredAfter = performance.now();
+      let recovered = false;
+      while (!recovered && performance.now() - recoveredAfter < 5_000) {
+        recovered = await inventory.getAvailability({ skus: ["X"] }).then(
+          () => true,
+          () => false,
+        );
+        if (!recovered) await delay(100);
+      }
+      expect(recovered).toBe(true);
+      await expect(inventory.getAvailability({ skus: ["Y"] })).resolves.toMatchObject({ levels: [{ sku: "Y" }] });
+      upstream.close();
+    });
+  },
+);
