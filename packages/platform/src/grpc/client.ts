@@ -64,8 +64,8 @@ export interface GrpcUpstream {
 }
 
 /**
- * Creates an upstream for `baseUrl` (e.g. `http://127.0.0.1:50054`): the gRPC transport over
- * one HTTP/2 connection (keepalive pings every 30 s when idle, so a dead peer is noticed), and a
+ * Creates an upstream for `baseUrl` (e.g. `http://127.0.0.1:50054`): a gRPC or Connect-protocol
+ * transport (`protocol`) over one HTTP/2 connection (keepalive pings every 30 s when idle, so a dead peer is noticed), and a
  * cockatiel circuit breaker (ConsecutiveBreaker) shared by every call to it: after
  * `failuresToOpen` consecutive failures, calls fail fast with UNAVAILABLE for `halfOpenAfterMs`,
  * then one trial call decides whether it closes again (calls made meanwhile wait for its outcome,
@@ -229,7 +229,8 @@ function toCallerError(error: unknown, upstream: GrpcUpstream, options: CallOpti
 }
 
 /**
- * A Connect client of `service` over gRPC (HTTP/2) — the same `Client<S>` interface the
+ * A Connect client of `service` over HTTP/2, speaking gRPC or the Connect protocol (`protocol`,
+ * default gRPC; see `WireProtocol`) — the same `Client<S>` interface the
  * in-process client has, so a service cannot tell which one it was given. Every unary call:
  * - has a deadline (`timeoutMs`, default 2 s, or the call's own `timeoutMs`), retries included;
  * - goes through the upstream's circuit breaker: while it is open, calls fail at once with
