@@ -65,11 +65,11 @@ export interface GrpcUpstream {
 
 /**
  * Creates an upstream for `baseUrl` (e.g. `http://127.0.0.1:50054`): a gRPC or Connect-protocol
- * transport (`protocol`) over one HTTP/2 connection (keepalive pings every 30 s when idle, so a dead peer is noticed), and a
- * cockatiel circuit breaker (ConsecutiveBreaker) shared by every call to it: after
- * `failuresToOpen` consecutive failures, calls fail fast with UNAVAILABLE for `halfOpenAfterMs`,
- * then one trial call decides whether it closes again (calls made meanwhile wait for its outcome,
- * at most its deadline).
+ * transport (`protocol`) over one HTTP/2 connection (keepalive pings every 30 s when idle, so a
+ * dead peer is noticed), and a cockatiel circuit breaker (ConsecutiveBreaker) shared by every
+ * call to it: after `failuresToOpen` consecutive failures, calls fail fast with UNAVAILABLE for
+ * `halfOpenAfterMs`, then one trial call decides whether it closes again (calls made meanwhile
+ * wait for its outcome, at most its deadline).
  */
 export function grpcUpstream(baseUrl: string, options: GrpcUpstreamOptions = {}): GrpcUpstream {
   const sessionManager = new Http2SessionManager(baseUrl, {
@@ -80,17 +80,11 @@ export function grpcUpstream(baseUrl: string, options: GrpcUpstreamOptions = {})
   // No gzip: between services (loopback or a private network) compressing each response costs
   // more CPU than the bytes it saves (zlib was ~4 % of catalog's CPU serving searches). Servers
   // still accept compressed requests from other clients.
+  const common = { baseUrl, sessionManager, interceptors: [propagateTrace], acceptCompression: [] };
   const transport =
     options.protocol === "connect"
-      ? createConnectTransport({
-          baseUrl,
-          httpVersion: "2",
-          useBinaryFormat: true,
-          sessionManager,
-          interceptors: [propagateTrace],
-          acceptCompression: [],
-        })
-      : createGrpcTransport({ baseUrl, sessionManager, interceptors: [propagateTrace], acceptCompression: [] });
+      ? createConnectTransport({ ...common, httpVersion: "2", useBinaryFormat: true })
+      : createGrpcTransport(common);
   const breaker = circuitBreaker(handleWhen(isUpstreamFailure), {
     halfOpenAfter: options.halfOpenAfterMs ?? 1_000,
     breaker: new ConsecutiveBreaker(options.failuresToOpen ?? 5),
@@ -230,8 +224,8 @@ function toCallerError(error: unknown, upstream: GrpcUpstream, options: CallOpti
 
 /**
  * A Connect client of `service` over HTTP/2, speaking gRPC or the Connect protocol (`protocol`,
- * default gRPC; see `WireProtocol`) — the same `Client<S>` interface the
- * in-process client has, so a service cannot tell which one it was given. Every unary call:
+ * default gRPC; see `WireProtocol`) — the same `Client<S>` interface the in-process client has,
+ * so a service cannot tell which one it was given. Every unary call:
  * - has a deadline (`timeoutMs`, default 2 s, or the call's own `timeoutMs`), retries included;
  * - goes through the upstream's circuit breaker: while it is open, calls fail at once with
  *   UNAVAILABLE (a ConnectError), and it recovers on its own after a successful trial call;
