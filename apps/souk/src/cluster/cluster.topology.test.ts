@@ -101,7 +101,7 @@ describe("ecosystemOf", () => {
 });
 
 describe("ecosystemOf: Node settings of every process", () => {
-  test("bounded young generation, compile cache, no pm2 source maps; the process's own variables win", () => {
+  test("bounded young generation, gc exposed, compile cache, malloc tuning, no pm2 source maps; the process's own variables win", () => {
     const processes = clusterProcesses({ config, databaseUrl, redisUrl: undefined });
     const { apps } = ecosystemOf(processes, config, {
       repoRoot: "/repo",
@@ -110,8 +110,10 @@ describe("ecosystemOf: Node settings of every process", () => {
       logsDir: "/logs",
     });
     for (const app of apps) {
-      expect(app.node_args).toEqual(["--max-semi-space-size=8"]);
+      expect(app.node_args).toEqual(["--max-semi-space-size=8", "--expose-gc"]);
       expect(app.env["NODE_COMPILE_CACHE"]).toMatch(/node-compile-cache$/);
+      expect(app.env["MALLOC_ARENA_MAX"]).toBe("2");
+      expect(app.env["MALLOC_TRIM_THRESHOLD_"]).toBe("131072");
       expect(app.env["disable_source_map_support"]).toBe("true");
     }
     const [first] = ecosystemOf([{ ...processes[0]!, env: { NODE_COMPILE_CACHE: "/mine" } }], config, {

@@ -173,8 +173,10 @@ export interface Pm2App {
  * by default it grows to 64 MB per semi-space while modules load and stays committed, ~30 MB of
  * each idle process's RSS (measured: 196 → 165 MB idle, and ~60–100 MB less under load), for no
  * measurable CPU cost per request (gateway + catalog + inventory under a search load).
+ * `--expose-gc` lets a process collect the garbage of its start once it is ready
+ * (`collectStartupGarbage`: ~25 MB less RSS idle).
  */
-export const NODE_ARGS: readonly string[] = ["--max-semi-space-size=8"];
+export const NODE_ARGS: readonly string[] = ["--max-semi-space-size=8", "--expose-gc"];
 
 /**
  * Node's module compile cache of every process (the default directory of `enableCompileCache`,
@@ -182,6 +184,17 @@ export const NODE_ARGS: readonly string[] = ["--max-semi-space-size=8"];
  * whose modules all hit never loads the type-stripping WASM (~11–14 MB less RSS each).
  */
 export const NODE_COMPILE_CACHE = join(tmpdir(), "node-compile-cache");
+
+/**
+ * glibc malloc tuning of every process (see mallopt(3)): two arenas instead of one per thread
+ * (8 × cores; Node runs ~10 threads), and free memory at the top of the heap returned to the
+ * system above 128 KiB instead of a threshold that grows with the largest block freed (up to
+ * 64 MiB). ~5 MB less RSS per idle process, measured on the gateway.
+ */
+export const MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: "2",
+  MALLOC_TRIM_THRESHOLD_: "131072",
+};
 
 /**
  * Variables of every process besides its own: `NODE_COMPILE_CACHE`, and pm2's
@@ -192,6 +205,7 @@ export const NODE_COMPILE_CACHE = join(tmpdir(), "node-compile-cache");
 export const PROCESS_ENV: Readonly<Record<string, string>> = {
   NODE_COMPILE_CACHE,
   disable_source_map_support: "true",
+  ...MALLOC_ENV,
 };
 
 /** Margin between a process's own drain deadline and pm2's SIGKILL. */
