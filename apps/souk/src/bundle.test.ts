@@ -16,11 +16,17 @@ describe("the bundle's location guard", () => {
       "export const fine = 1; // mentions importmeta and dirname only in prose",
       "/r/node_modules/typebox/build/index.mjs",
     );
+    // Reviewed: the Kafka client requires optional packages by name, which resolve from the bundle too.
+    seen(
+      "const require = createRequire(import.meta.url); require('@node-rs/crc32');",
+      "/r/node_modules/@platformatic/kafka/dist/protocol/crc32c.js",
+    );
+    seen("const wasm = new URL('./x.wasm', import.meta.url);", "/r/node_modules/@platformatic/kafka/dist/other.js");
     // Souk's own modules may locate themselves: they find the repository by walking up (repo-root.ts).
     seen(
       "export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));",
       "/r/apps/souk/src/repo-root.ts",
     );
-    expect([...found].sort()).toEqual(["@platformatic/wasm-utils", "nested", "thread-stream"]);
+    expect([...found].sort()).toEqual(["@platformatic/kafka", "@platformatic/wasm-utils", "nested", "thread-stream"]);
   });
 });
