@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CompiledQuery, sql, type Kysely, type Migration } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ensurePgliteTemplate, openDatabase, type SqlDatabase } from "./database.ts";
 
 /** A migration creating `table`, counting how many times it ran. */
@@ -262,6 +263,47 @@ describe("the PGlite driver's statements (one round trip, named prepared stateme
     const after = await star().catch((error: unknown) => error);
     if (after instanceof Error) expect((after as Error & { code?: string }).code).toBe("0A000");
     expect((await star()).rows).toEqual([{ a: 1, b: 2 }]);
+  });
+
+  it("sends a transaction's BEGIN with its first statement; a transaction without statements makes no round trip", async () => {
+    const trips = vi.spyOn(PGlite.prototype, "execProtocol");
+    try {
+      // Three statements: BEGIN + the first, the second, the third, COMMIT: four round trips, not five.
+      const times = await db.transaction().execute(async (trx) => {
+        const first = await sql<{ t: Date }>`select now() as t`.execute(trx);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sql`insert into kinds (id, label) values (${40}, ${"in a transaction"})`.execute(trx);
+        const second = await sql<{ t: Date }>`select now() as t`.execute(trx);
+        return [first.rows[0]!.t, second.rows[0]!.t];
+      });
+      expect(trips).toHaveBeenCalledTimes(4);
+      // One transaction: now() is its start time, the same for each statement in it.
+      expect(times[1]).toEqual(times[0]);
+      trips.mockClear();
+      await db.transaction().execute(async () => undefined);
+      expect(trips).not.toHaveBeenCalled();
+    } finally {
+      trips.mockRestore();
+    }
+    // A transaction whose first statement fails ends (ROLLBACK) and leaves nothing behind.
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await sql`insert into kinds (id) values (${40})`.execute(trx);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await sql`insert into kinds (id) values (${41})`.execute(trx);
+        throw new Error("changed my mind");
+      }),
+    ).rejects.toThrow("changed my mind");
+    const rows = await sql<{ id: number }>`select id from kinds where id in (${40}, ${41}) order by id`.execute(db);
+    expect(rows.rows).toEqual([{ id: 40 }]);
+    // And outside a transaction, each statement is its own: now() moves on.
+    const a = await sql<{ t: Date }>`select now() as t`.execute(db);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const b = await sql<{ t: Date }>`select now() as t`.execute(db);
+    expect(b.rows[0]!.t.getTime()).toBeGreaterThan(a.rows[0]!.t.getTime());
   });
 
   it("keeps at most 500 prepared statements, closing the least recently used", async () => {

@@ -98,7 +98,9 @@ interface PgliteWire {
  * driver hands out one connection at a time: a transaction holds it from BEGIN to
  * COMMIT/ROLLBACK, and a statement outside a transaction holds it for that statement.
  * Code inside `db.transaction()` must use the transaction handle, never `db` (it would wait
- * for itself).
+ * for itself). BEGIN is not a round trip of its own: it goes into PGlite with the
+ * transaction's first statement (`PgliteConnection.deferBegin`); a transaction that ran no
+ * statement has nothing to commit or roll back.
  */
 class PgliteDriver implements Driver {
   readonly #pglite: PGlite;
@@ -121,14 +123,16 @@ class PgliteDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("begin"));
+    (connection as PgliteConnection).deferBegin();
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    if ((connection as PgliteConnection).cancelPendingBegin()) return;
     await connection.executeQuery(CompiledQuery.raw("commit"));
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if ((connection as PgliteConnection).cancelPendingBegin()) return;
     await connection.executeQuery(CompiledQuery.raw("rollback"));
   }
 
@@ -158,12 +162,16 @@ class PgliteDriver implements Driver {
  * with their offset) and typed by the server from their context, exactly as in the PostgreSQL
  * server topology. Measured on PGlite: a primary-key read 0.16–0.23 ms (0.41–0.88 ms through
  * `PGlite.query`), a two-table join 0.14–0.25 ms (0.40–0.64 ms in one unprepared round trip).
+ * A transaction's BEGIN rides, as a simple Query message, in front of its first statement: a
+ * checkout runs ~22 transactions on the embedded store, and a BEGIN alone cost ~0.19 ms.
  */
 class PgliteConnection implements DatabaseConnection {
   readonly #pglite: PGlite;
   readonly #wire: PgliteWire;
   readonly #statements: PreparedStatements;
   readonly release: () => void;
+  /** A transaction began and its BEGIN has not been sent yet. */
+  #beginPending = false;
 
   constructor(pglite: PGlite, wire: PgliteWire, statements: PreparedStatements, release: () => void) {
     this.#pglite = pglite;
@@ -172,11 +180,27 @@ class PgliteConnection implements DatabaseConnection {
     this.release = release;
   }
 
+  /** Starts a transaction: its BEGIN is sent with the next statement. */
+  deferBegin(): void {
+    this.#beginPending = true;
+  }
+
+  /** Ends a transaction that ran no statement: true when its BEGIN was never sent (nothing to end). */
+  cancelPendingBegin(): boolean {
+    const pending = this.#beginPending;
+    this.#beginPending = false;
+    return pending;
+  }
+
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const { protocol, parseResults, prepareValue } = this.#wire;
     const text = compiledQuery.sql;
     const values = compiledQuery.parameters.map(prepareValue);
-    const parts = this.#statements.takeClosing().map((name) => protocol.serialize.close({ type: "S", name }));
+    // BEGIN first (its own CommandComplete and ReadyForQuery), then the statement's messages: once
+    // sent, the transaction is open even if the statement fails, and Kysely's ROLLBACK ends it.
+    const begin = this.cancelPendingBegin();
+    const parts = begin ? [protocol.serialize.query("begin")] : [];
+    for (const name of this.#statements.takeClosing()) parts.push(protocol.serialize.close({ type: "S", name }));
     const statement = PREPARABLE.test(text) ? this.#statements.lookup(text) : { name: "", parse: true };
     if (statement.parse) parts.push(protocol.serialize.parse({ name: statement.name, text }));
     parts.push(
@@ -196,7 +220,7 @@ class PgliteConnection implements DatabaseConnection {
       throw error;
     }
     if (statement.name !== "" && statement.parse) this.#statements.prepared(text, statement.name);
-    const result = parseResults(messages, this.#pglite.parsers)[0];
+    const result = parseResults(messages, this.#pglite.parsers)[begin ? 1 : 0];
     const rows = (result?.rows ?? []) as R[];
     return result?.affectedRows === undefined ? { rows } : { rows, numAffectedRows: BigInt(result.affectedRows) };
   }
