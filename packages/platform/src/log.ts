@@ -1,15 +1,16 @@
 import { trace } from "@opentelemetry/api";
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from "pino";
 
 export type { Logger } from "pino";
 
 /**
- * Creates the process's JSON logger (pino). Every service logs through a child of it
- * (`logger.child({ service })`); request logs carry `reqId`. Card numbers, passwords and
- * tokens are redacted wherever they appear under the usual field names.
+ * Creates the process's JSON logger (pino), writing to stdout, or to `destination` when given.
+ * Every service logs through a child of it (`logger.child({ service })`); request logs carry
+ * `reqId`. Card numbers, passwords and tokens are redacted wherever they appear under the usual
+ * field names.
  */
-export function createLogger(options: { level: string; name?: string }): Logger {
-  return pino({
+export function createLogger(options: { level: string; name?: string; destination?: DestinationStream }): Logger {
+  const settings: LoggerOptions = {
     level: options.level,
     name: options.name ?? "souk",
     base: { pid: process.pid },
@@ -39,5 +40,6 @@ export function createLogger(options: { level: string; name?: string }): Logger 
       ],
       censor: "[redacted]",
     },
-  });
+  };
+  return options.destination === undefined ? pino(settings) : pino(settings, options.destination);
 }

@@ -1,0 +1,88 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createHttpServer } from "./http-server.ts";
+import { createLogger } from "./log.ts";
+import { createMetrics } from "./metrics.ts";
+
+/** A logger writing into an array of parsed JSON lines. */
+function capturedLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n"))
+        if (line !== "") lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger({ level: "info", name: "test", destination }), lines };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("the process logger", () => {
+  it("redacts passwords, card numbers and tokens under their usual names, nested too", async () => {
+    const { logger, lines } = capturedLogger();
+    logger.child({ service: "identity" }).info(
+      {
+        password: "hunter2",
+        body: { password: "hunter3", accessToken: "eyJ.a.b", refreshToken: "r1" },
+        payment: { card: { number: "4242424242424242", cvc: "123", expMonth: 12 } },
+        order: { payment: { card: { number: "4000000000000002", cvc: "999" } } },
+        req: { headers: { authorization: "Bearer eyJ.c.d", accept: "application/json" } },
+      },
+      "something happened",
+    );
+    await settle();
+    const text = JSON.stringify(lines);
+    for (const secret of ["hunter2", "hunter3", "eyJ.a.b", "r1", "4242424242424242", "4000000000000002", "123", "999"])
+      expect(text).not.toContain(`"${secret}"`);
+    expect(lines[0]).toMatchObject({
+      msg: "something happened",
+      service: "identity",
+      password: "[redacted]",
+      payment: { card: { number: "[redacted]", cvc: "[redacted]", expMonth: 12 } },
+      req: { headers: { authorization: "[redacted]", accept: "application/json" } },
+    });
+  });
+});
+
+describe("createHttpServer's access log", () => {
+  it("writes one line per request with its id, method, URL, status and duration; other lines stay redacted", async () => {
+    const { logger, lines } = capturedLogger();
+    const app = createHttpServer({
+      logger: logger.child({ service: "gateway" }),
+      metrics: createMetrics(),
+      isReady: () => true,
+    });
+    app.post("/echo", async (request) => {
+      request.log.info({ body: request.body }, "echo");
+      return { ok: true };
+    });
+    try {
+      const reply = await app.inject({
+        method: "POST",
+        url: "/echo?x=1",
+        headers: { "x-request-id": "req-42" },
+        payload: { password: "hunter2" },
+      });
+      expect(reply.statusCode).toBe(200);
+      await app.inject({ method: "GET", url: "/nowhere" });
+      await settle();
+      const access = lines.filter((line) => line["msg"] === "request completed");
+      expect(access).toHaveLength(2);
+      expect(access[0]).toMatchObject({
+        service: "gateway",
+        reqId: "req-42",
+        method: "POST",
+        url: "/echo?x=1",
+        status: 200,
+      });
+      expect(typeof access[0]?.["durationMs"]).toBe("number");
+      expect(access[1]).toMatchObject({ method: "GET", url: "/nowhere", status: 404 });
+      const echo = lines.find((line) => line["msg"] === "echo");
+      expect(echo).toMatchObject({ reqId: "req-42", body: { password: "[redacted]" } });
+    } finally {
+      await app.close();
+    }
+  });
+});
