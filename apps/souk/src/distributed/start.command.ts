@@ -18,8 +18,8 @@ SOUK_SHUTDOWN_TIMEOUT_MS, and the services' own variables. SIGTERM / SIGINT drai
 /**
  * `souk start <service>` (argv: the arguments after `start`): starts that process with
  * `startService`, collects the garbage of its start (`collectStartupGarbage`), then drains it
- * on SIGTERM / SIGINT (exitGracefullyOnSignals, bounded by SOUK_SHUTDOWN_TIMEOUT_MS). `--help` prints the usage; a missing or unknown name prints it to
- * stderr and sets exit code 2.
+ * on SIGTERM / SIGINT (exitGracefullyOnSignals, bounded by SOUK_SHUTDOWN_TIMEOUT_MS). `--help`
+ * prints the usage; a missing or unknown name prints it to stderr and sets exit code 2.
  *
  * @throws ConfigError naming every bad variable; startup errors of `startService`.
  */
