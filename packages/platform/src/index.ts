@@ -8,5 +8,6 @@ export * from "./lifecycle.ts";
 export * from "./log.ts";
 export * from "./metrics.ts";
 export * from "./money.ts";
+export * from "./per-turn-loader.ts";
 export * from "./redis.ts";
 export * from "./tracing.ts";

@@ -209,6 +209,48 @@ describe.each(["postgres", "redis"] as const)("cart on %s with the real catalog 
     expect([...available]).toEqual([[productAt(16).sku, 4]]);
   });
 
+  it("sends the catalog and stock reads of changes handled in one turn as one call each", async () => {
+    const idCalls: string[][] = [];
+    const skuCalls: string[][] = [];
+    const countedCatalog: Client<typeof CatalogService> = {
+      ...catalog,
+      batchGetProducts: (request, options) => {
+        idCalls.push([...(request.ids ?? [])]);
+        return catalog.batchGetProducts(request, options);
+      },
+    };
+    const countedInventory: Client<typeof InventoryService> = {
+      ...inventory,
+      getAvailability: (request, options) => {
+        skuCalls.push([...(request.skus ?? [])]);
+        return inventory.getAvailability(request, options);
+      },
+    };
+    const catalogPort = catalogProducts(countedCatalog);
+    const stockPort = inventoryAvailability(countedInventory);
+    const unknown = newId();
+    const [a, b, c] = await Promise.all([
+      catalogPort.getProducts([productAt(40).id]),
+      catalogPort.getProducts([productAt(41).id, productAt(40).id]),
+      catalogPort.getProducts([unknown]),
+    ]);
+    expect(a.map((p) => p.id)).toEqual([productAt(40).id]);
+    expect(b.map((p) => p.id).sort()).toEqual([productAt(40).id, productAt(41).id].sort());
+    expect(c).toEqual([]);
+    expect(idCalls).toHaveLength(1);
+    expect(new Set(idCalls[0])).toEqual(new Set([productAt(40).id, productAt(41).id, unknown]));
+
+    await stockOf(productAt(40), 6);
+    const [x, y] = await Promise.all([stockPort.available([productAt(40).sku]), stockPort.available(["NOPE-000000"])]);
+    expect([...x]).toEqual([[productAt(40).sku, 6]]);
+    expect([...y]).toEqual([]);
+    expect(skuCalls).toHaveLength(1);
+    // A later turn asks afresh: nothing is kept.
+    await stockOf(productAt(40), 2);
+    expect([...(await stockPort.available([productAt(40).sku]))]).toEqual([[productAt(40).sku, 2]]);
+    expect(skuCalls).toHaveLength(2);
+  });
+
   it("keeps every user's cart separate", async () => {
     const [alice, bob] = [user(), user()];
     await cart.addItem({ userId: alice, productId: productAt(2).id, quantity: 1n });

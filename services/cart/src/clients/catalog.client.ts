@@ -1,6 +1,6 @@
 import type { Client } from "@connectrpc/connect";
 import type { CatalogService } from "@souk/contracts/catalog";
-import { fromConnectError, moneyFromProto } from "@souk/platform";
+import { fromConnectError, moneyFromProto, perTurnLoader } from "@souk/platform";
 import type { Product } from "../domain/cart.ts";
 import type { ProductCatalog } from "../domain/ports.ts";
 
@@ -8,30 +8,32 @@ import type { ProductCatalog } from "../domain/ports.ts";
 const IDS_PER_CALL = 100;
 
 /**
- * The catalog port over the catalog service's client (`BatchGetProducts`; one call per 100
- * distinct ids, so one call for any cart within the default limits). Errors of the call come
- * back as the catalog's SoukError (its kind and stable code kept, e.g. `unavailable` when it
- * cannot be reached).
+ * The catalog port over the catalog service's client (`BatchGetProducts`). The ids asked by every
+ * cart change handled in one turn of the event loop go out as one call (`perTurnLoader`; 100 ids
+ * per call at most), so concurrent changes of many carts share a round trip; nothing is kept, so
+ * each change sees the catalog's current products. Errors of the call come back as the catalog's
+ * SoukError (its kind and stable code kept, e.g. `unavailable` when it cannot be reached), to
+ * every change that shared it.
  * @throws RangeError when the catalog sends a product without a price (a catalog bug).
  */
 export function catalogProducts(client: Client<typeof CatalogService>): ProductCatalog {
-  const batch = async (ids: string[]): Promise<Product[]> => {
-    const response = await client.batchGetProducts({ ids }).catch((error: unknown) => {
-      throw fromConnectError(error);
-    });
-    return response.products.map((p): Product => ({
-      id: p.id,
-      sku: p.sku,
-      name: p.name,
-      price: moneyFromProto(p.price),
-    }));
-  };
+  const load = perTurnLoader<string, Product | undefined>(async (ids) => {
+    const response = await client.batchGetProducts({ ids: [...new Set(ids)] });
+    // Catalog answers with its canonical (lower-case) ids; an unknown id is left out.
+    const byId = new Map(
+      response.products.map((p): [string, Product] => [
+        p.id,
+        { id: p.id, sku: p.sku, name: p.name, price: moneyFromProto(p.price) },
+      ]),
+    );
+    return ids.map((id) => byId.get(id.toLowerCase()));
+  }, IDS_PER_CALL);
   return {
     async getProducts(ids) {
-      const distinct = [...new Set(ids)];
-      const batches: Promise<Product[]>[] = [];
-      for (let i = 0; i < distinct.length; i += IDS_PER_CALL) batches.push(batch(distinct.slice(i, i + IDS_PER_CALL)));
-      return (await Promise.all(batches)).flat();
+      const found = await Promise.all([...new Set(ids)].map(load)).catch((error: unknown) => {
+        throw fromConnectError(error);
+      });
+      return found.filter((product) => product !== undefined);
     },
   };
 }

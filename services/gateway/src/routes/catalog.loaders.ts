@@ -1,7 +1,7 @@
 import type { Client } from "@connectrpc/connect";
-import DataLoader from "dataloader";
 import type { CatalogService, Product } from "@souk/contracts/catalog";
 import type { InventoryService } from "@souk/contracts/inventory";
+import { perTurnLoader } from "@souk/platform";
 import { present } from "../mapping/common.mapping.ts";
 import { availabilityBySku } from "../mapping/product.mapping.ts";
 
@@ -11,19 +11,11 @@ const MAX_SKUS_PER_CALL = 500;
 const MAX_IDS_PER_CALL = 200;
 
 /**
- * Loads made during one turn of the event loop go out as one batch, after the poll phase that
- * delivered them: every request whose bytes (or whose rate-limit answer from Redis) arrived in
- * that turn shares the call. Under load a turn holds many requests; at rest, one.
- */
-const nextTurn = (run: () => void): void => {
-  setImmediate(run);
-};
-
-/**
- * Available units of SKUs, from inventory, for many concurrent requests at once: the DataLoader
- * pattern (https://github.com/graphql/dataloader) without its cache. Every `load` made during
- * one turn of the event loop becomes one GetAvailability call (at most 500 SKUs each), so N
- * product pages served together cost one round trip instead of N. Nothing is kept after the
+ * Available units of SKUs, from inventory, for many concurrent requests at once
+ * (`perTurnLoader`): every load made during one turn of the event loop — every request whose
+ * bytes, or whose rate-limit answer from Redis, arrived in that turn — becomes one
+ * GetAvailability call (at most 500 SKUs each), so N product pages served together cost one
+ * round trip instead of N. Nothing is kept after the
  * call answers: each request still sees stock as inventory tells it at that moment.
  *
  * Returns `(skus) => Promise<Map<sku, available units>>`; a SKU inventory does not know has 0.
@@ -32,16 +24,13 @@ const nextTurn = (run: () => void): void => {
 export function availabilityLoader(
   inventory: Client<typeof InventoryService>,
 ): (skus: readonly string[]) => Promise<ReadonlyMap<string, number>> {
-  const loader = new DataLoader<string, number>(
-    async (skus) => {
-      const available = availabilityBySku((await inventory.getAvailability({ skus: [...skus] })).levels);
-      return skus.map((sku) => available.get(sku) ?? 0);
-    },
-    { cache: false, maxBatchSize: MAX_SKUS_PER_CALL, batchScheduleFn: nextTurn },
-  );
+  const load = perTurnLoader<string, number>(async (skus) => {
+    const available = availabilityBySku((await inventory.getAvailability({ skus: [...skus] })).levels);
+    return skus.map((sku) => available.get(sku) ?? 0);
+  }, MAX_SKUS_PER_CALL);
   return async (skus) => {
     if (skus.length === 0) return new Map();
-    const units = await Promise.all(skus.map((sku) => loader.load(sku)));
+    const units = await Promise.all(skus.map(load));
     return new Map(skus.map((sku, i) => [sku, units[i] ?? 0]));
   };
 }
@@ -57,21 +46,17 @@ export function availabilityLoader(
  */
 export function productLoader(catalog: Client<typeof CatalogService>): (id: string) => Promise<Product> {
   const getOne = async (id: string): Promise<Product> => present((await catalog.getProduct({ id })).product, "product");
-  const loader = new DataLoader<string, Product>(
-    async (ids) => {
-      const { products } = await catalog.batchGetProducts({ ids: [...ids] });
-      // Catalog answers with its canonical (lower-case) ids.
-      const byId = new Map(products.map((p) => [p.id, p]));
-      return Promise.all(
-        ids.map(async (id) => byId.get(id.toLowerCase()) ?? getOne(id).catch((error: unknown) => toError(error))),
-      );
-    },
-    { cache: false, maxBatchSize: MAX_IDS_PER_CALL, batchScheduleFn: nextTurn },
-  );
-  return (id) => loader.load(id);
+  return perTurnLoader<string, Product>(async (ids) => {
+    const { products } = await catalog.batchGetProducts({ ids: [...ids] });
+    // Catalog answers with its canonical (lower-case) ids.
+    const byId = new Map(products.map((p) => [p.id, p]));
+    return Promise.all(
+      ids.map(async (id) => byId.get(id.toLowerCase()) ?? getOne(id).catch((error: unknown) => toError(error))),
+    );
+  }, MAX_IDS_PER_CALL);
 }
 
-/** DataLoader fails one key when its slot holds an Error instance. */
+/** A load fails alone when its slot holds an Error instance. */
 function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
