@@ -18,7 +18,9 @@ const IDS_PER_CALL = 100;
  */
 export function catalogProducts(client: Client<typeof CatalogService>): ProductCatalog {
   const load = perTurnLoader<string, Product | undefined>(async (ids) => {
-    const response = await client.batchGetProducts({ ids: [...new Set(ids)] });
+    const response = await client.batchGetProducts({ ids: [...new Set(ids)] }).catch((error: unknown) => {
+      throw fromConnectError(error);
+    });
     // Catalog answers with its canonical (lower-case) ids; an unknown id is left out.
     const byId = new Map(
       response.products.map((p): [string, Product] => [
@@ -30,9 +32,7 @@ export function catalogProducts(client: Client<typeof CatalogService>): ProductC
   }, IDS_PER_CALL);
   return {
     async getProducts(ids) {
-      const found = await Promise.all([...new Set(ids)].map(load)).catch((error: unknown) => {
-        throw fromConnectError(error);
-      });
+      const found = await Promise.all([...new Set(ids)].map(load));
       return found.filter((product) => product !== undefined);
     },
   };

@@ -15,16 +15,16 @@ const SKUS_PER_CALL = 500;
  */
 export function inventoryAvailability(client: Client<typeof InventoryService>): StockAvailability {
   const load = perTurnLoader<string, number | undefined>(async (skus) => {
-    const response = await client.getAvailability({ skus: [...new Set(skus)] });
+    const response = await client.getAvailability({ skus: [...new Set(skus)] }).catch((error: unknown) => {
+      throw fromConnectError(error);
+    });
     const available = new Map(response.levels.map((level) => [level.sku, int64ToNumber(level.available)]));
     return skus.map((sku) => available.get(sku));
   }, SKUS_PER_CALL);
   return {
     async available(skus) {
       const distinct = [...new Set(skus)];
-      const units = await Promise.all(distinct.map(load)).catch((error: unknown) => {
-        throw fromConnectError(error);
-      });
+      const units = await Promise.all(distinct.map(load));
       const known = new Map<string, number>();
       distinct.forEach((sku, i) => {
         if (units[i] !== undefined) known.set(sku, units[i]);

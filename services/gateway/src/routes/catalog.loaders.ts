@@ -15,8 +15,8 @@ const MAX_IDS_PER_CALL = 200;
  * (`perTurnLoader`): every load made during one turn of the event loop — every request whose
  * bytes, or whose rate-limit answer from Redis, arrived in that turn — becomes one
  * GetAvailability call (at most 500 SKUs each), so N product pages served together cost one
- * round trip instead of N. Nothing is kept after the
- * call answers: each request still sees stock as inventory tells it at that moment.
+ * round trip instead of N. Nothing is kept after the call answers: each request still sees
+ * stock as inventory tells it at that moment.
  *
  * Returns `(skus) => Promise<Map<sku, available units>>`; a SKU inventory does not know has 0.
  * @throws whatever the call throws (a ConnectError, e.g. UNAVAILABLE), to every request in the batch.
