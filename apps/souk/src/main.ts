@@ -39,6 +39,9 @@ async function start(): Promise<void> {
   exitGracefullyOnSignals(logger, () => souk.stop());
   // A parent that forked this process with an IPC channel (the bench) learns where it listens.
   process.send?.({ kind: "ready", baseUrl: souk.baseUrl, startupMs: souk.startupMs });
+  // Run with EMBEDDED_NODE_ARGS (`npm start`), this frees the start's garbage: ~20 MB less RSS idle.
+  const { collectStartupGarbage } = await import("./startup-garbage.ts");
+  collectStartupGarbage();
 }
 
 async function shop(argv: string[]): Promise<void> {

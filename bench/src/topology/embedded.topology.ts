@@ -5,7 +5,7 @@ import { fork } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { BUNDLE_ENTRY } from "../../../apps/souk/src/bundle.ts";
-import { NODE_ARGS, NODE_COMPILE_CACHE } from "../../../apps/souk/src/cluster/cluster.topology.ts";
+import { EMBEDDED_NODE_ARGS, NODE_COMPILE_CACHE } from "../../../apps/souk/src/node-options.ts";
 import { readProcessMemory, type ProcessMemory } from "../process-memory.ts";
 
 /** The longest a start may take (a first start migrates and seeds the catalog). */
@@ -40,8 +40,8 @@ export async function startEmbeddedProcess(options: {
   const started = performance.now();
   const child = fork(BUNDLE_ENTRY, ["start"], {
     execPath: process.execPath,
-    // The V8 options and the module compile cache `npm start` and the cluster's processes run with.
-    execArgv: [...NODE_ARGS],
+    // The V8 options and the module compile cache `npm start` runs with.
+    execArgv: [...EMBEDDED_NODE_ARGS],
     env: {
       NODE_COMPILE_CACHE,
       ...process.env,

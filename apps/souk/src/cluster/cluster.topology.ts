@@ -1,10 +1,10 @@
 // The local twin of the Kubernetes deployment (`npm run up`): which processes run, on which
 // loopback ports, with which environment, and the pm2 ecosystem file that runs them. Pure: no I/O.
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Type, { type Static } from "typebox";
 import { LogLevel, loadConfig } from "@souk/platform";
 import { DEFAULT_GRPC_PORTS, SERVICE_NAMES, type ProcessName, type ServiceName } from "../distributed/config.ts";
+import { NODE_ARGS, NODE_COMPILE_CACHE } from "../node-options.ts";
 
 /** Every listener of the cluster is on this address only. */
 export const CLUSTER_HOST = "127.0.0.1";
@@ -167,23 +167,6 @@ export interface Pm2App {
   readonly automation: false;
   readonly env: Record<string, string>;
 }
-
-/**
- * Node/V8 options of every process. `--max-semi-space-size=8` (MB) bounds V8's young generation:
- * by default it grows to 64 MB per semi-space while modules load and stays committed, ~30 MB of
- * each idle process's RSS (measured: 196 → 165 MB idle, and ~60–100 MB less under load), for no
- * measurable CPU cost per request (gateway + catalog + inventory under a search load).
- * `--expose-gc` lets a process collect the garbage of its start once it is ready
- * (`collectStartupGarbage`: ~25 MB less RSS idle).
- */
-export const NODE_ARGS: readonly string[] = ["--max-semi-space-size=8", "--expose-gc"];
-
-/**
- * Node's module compile cache of every process (the default directory of `enableCompileCache`,
- * shared with `souk start`): set before start so that the entry file hits too, and a process
- * whose modules all hit never loads the type-stripping WASM (~11–14 MB less RSS each).
- */
-export const NODE_COMPILE_CACHE = join(tmpdir(), "node-compile-cache");
 
 /**
  * glibc malloc tuning of every process (see mallopt(3)): two arenas instead of one per thread

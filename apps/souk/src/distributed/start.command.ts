@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { createLogger, exitGracefullyOnSignals, loadConfig } from "@souk/platform";
 import { DEFAULT_GRPC_PORTS, DistributedConfig, isProcessName, PROCESS_NAMES, SERVICE_NAMES } from "./config.ts";
 import { startService } from "./service.process.ts";
-import { collectStartupGarbage } from "./startup-garbage.ts";
+import { collectStartupGarbage } from "../startup-garbage.ts";
 
 /** Help of `souk start <service>`. */
 export const START_SERVICE_USAGE = `Usage: souk start <service>

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { NODE_ARGS } from "../cluster/cluster.topology.ts";
+import { NODE_ARGS } from "./node-options.ts";
 
 const MODULE = fileURLToPath(new URL("./startup-garbage.ts", import.meta.url));
 

@@ -7,7 +7,7 @@
  * pool. Measured on a gateway process: 140 → 115 MB RSS idle, in ~60 ms, once. Under load the
  * young generation grows again as it needs to.
  *
- * Needs Node's `--expose-gc` (the cluster's NODE_ARGS); without it, does nothing and returns false.
+ * Needs Node's `--expose-gc` (NODE_ARGS, EMBEDDED_NODE_ARGS); without it, does nothing and returns false.
  *
  * @returns true when it collected.
  */
