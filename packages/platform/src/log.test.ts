@@ -1,4 +1,6 @@
 import { Writable } from "node:stream";
+import { context, trace, TraceFlags } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { describe, expect, it } from "vitest";
 import { createHttpServer } from "./http-server.ts";
 import { createLogger } from "./log.ts";
@@ -43,6 +45,41 @@ describe("the process logger", () => {
       payment: { card: { number: "[redacted]", cvc: "[redacted]", expMonth: 12 } },
       req: { headers: { authorization: "[redacted]", accept: "application/json" } },
     });
+  });
+});
+
+describe("the process logger's trace correlation", () => {
+  it("adds the active span's trace and span ids to lines written inside it, and nothing outside", async () => {
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    try {
+      const { logger, lines } = capturedLogger();
+      const spanContext = {
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        spanId: "b7ad6b7169203331",
+        traceFlags: TraceFlags.SAMPLED,
+      };
+      const fields = { reqId: "r1", status: 200 };
+      logger.info(fields, "before");
+      context.with(trace.setSpan(context.active(), trace.wrapSpanContext(spanContext)), () => {
+        logger.info({ reqId: "r2" }, "inside");
+        logger.info({ trace_id: "mine" }, "own field");
+      });
+      logger.info("after");
+      await settle();
+
+      expect(lines.map((line) => line["msg"])).toEqual(["before", "inside", "own field", "after"]);
+      expect(lines[0]).toMatchObject({ reqId: "r1", status: 200 });
+      expect(lines[0]).not.toHaveProperty("trace_id");
+      expect(fields).toEqual({ reqId: "r1", status: 200 });
+      expect(lines[1]).toMatchObject({ reqId: "r2", trace_id: spanContext.traceId, span_id: spanContext.spanId });
+      expect(lines[2]).toMatchObject({ trace_id: "mine", span_id: spanContext.spanId });
+      expect(lines[3]).not.toHaveProperty("trace_id");
+      expect(lines[3]).not.toHaveProperty("span_id");
+    } finally {
+      context.disable();
+      manager.disable();
+    }
   });
 });
 
