@@ -30,7 +30,7 @@ export interface PasswordHasherLoad {
   readonly queued: number;
 }
 
-/** The argon2id password hasher: the port, and its load (for metrics and tests). */
+/** The argon2id password hasher: the port, and how busy it is (`load()`: running and queued work). */
 export interface Argon2PasswordHasher extends PasswordHasher {
   load(): PasswordHasherLoad;
 }
