@@ -4,7 +4,16 @@ import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokensService, UsersService } from "@souk/contracts/identity";
-import { ConfigError, fromConnectError, inProcessClient, isUuid, loadConfig, type SqlDatabase } from "@souk/platform";
+import {
+  ConfigError,
+  createMetrics,
+  fromConnectError,
+  inProcessClient,
+  isUuid,
+  loadConfig,
+  type Metrics,
+  type SqlDatabase,
+} from "@souk/platform";
 import { openTestDatabase, testLogger } from "@souk/platform/testing";
 import { openAccessTokenSigner } from "./crypto/access-token.signer.ts";
 import { createIdentityService, IDENTITY_SCHEMA, IdentityConfig } from "./index.ts";
@@ -36,6 +45,7 @@ describe("identity on PostgreSQL (PGlite)", () => {
   };
   const config = loadConfig(IdentityConfig, {});
   let identity: Identity;
+  let metrics: Metrics;
   let users: Client<typeof UsersService>;
   let tokens: Client<typeof TokensService>;
 
@@ -54,12 +64,14 @@ describe("identity on PostgreSQL (PGlite)", () => {
 
   beforeAll(async () => {
     database = await openTestDatabase();
+    metrics = createMetrics();
     identity = await createIdentityService({
       database,
       config,
       logger: testLogger(),
       clock,
       eventLog: createInProcessEventLog(),
+      metrics,
     });
     users = inProcessClient(UsersService, identity.users);
     tokens = inProcessClient(TokensService, identity.tokens);
@@ -105,6 +117,13 @@ describe("identity on PostgreSQL (PGlite)", () => {
         .executeTakeFirstOrThrow();
       expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
       expect(row.password_hash).not.toContain("cobol-1959");
+    });
+
+    it("exports its password hashing load on the process's metrics, idle again after a sign-up", async () => {
+      await users.registerUser({ email: "metrics@example.com", password: "gauge-1959", name: "Metrics" });
+      const text = await metrics.registry.getSingleMetricAsString("souk_identity_password_hashes");
+      expect(text).toContain('souk_identity_password_hashes{state="running"} 0');
+      expect(text).toContain('souk_identity_password_hashes{state="queued"} 0');
     });
 
     it("lists every bad field in one INVALID_ARGUMENT", async () => {

@@ -3,8 +3,9 @@ import type { Kysely } from "kysely";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { TokensService, UsersService } from "@souk/contracts/identity";
 import { createOutboxRelay, type EventLog } from "@souk/messaging";
-import { every, newId, type Clock, type Logger, type SqlDatabase } from "@souk/platform";
+import { every, newId, type Clock, type Logger, type Metrics, type SqlDatabase } from "@souk/platform";
 import { tokensHandlers, usersHandlers } from "./api/identity.grpc.ts";
+import { registerIdentityMetrics } from "./api/identity.metrics.ts";
 import type { IdentityConfig } from "./config.ts";
 import { openAccessTokenSigner } from "./crypto/access-token.signer.ts";
 import { createPasswordHasher } from "./crypto/password.hasher.ts";
@@ -41,6 +42,8 @@ export interface IdentityDeps {
   readonly clock: Clock;
   /** Where identity's events go (topic `souk.users.v1`). */
   readonly eventLog: EventLog;
+  /** The process's metrics: when given, identity's own gauges are registered on `metrics.registry`. */
+  readonly metrics?: Metrics;
 }
 
 /** The use cases, as the transports see them. */
@@ -96,6 +99,7 @@ export async function createIdentityService(deps: IdentityDeps): Promise<Identit
   };
   const signer = await openAccessTokenSigner(createSigningKeyStore(db), deps.clock());
   const hasher = await createPasswordHasher();
+  if (deps.metrics !== undefined) registerIdentityMetrics(deps.metrics.registry, hasher);
   const relay = createOutboxRelay({
     db: db as never,
     name: IDENTITY_SCHEMA,
