@@ -109,9 +109,9 @@ export interface BundleBuild {
  * Bundles apps/souk/src/main.ts into `BUNDLE_DIR` (Rolldown; ESM for Node, TypeScript and doc
  * comments stripped, no minification, so names and stack frames stay readable): `main.js` and
  * content-hashed chunks under `chunks/`, one per lazily imported part (each service, the Kafka
- * client, `shop`, …), so a process still loads only what it runs. Chunks are written before the entry, which is replaced
- * by a rename, so a process starting during a build sees one whole build or the other; chunks of
- * earlier builds are deleted after an hour. ~1.5 s.
+ * client, `shop`, …), so a process still loads only what it runs. Chunks are written before the
+ * entry, which is replaced by a rename, so a process starting during a build sees one whole build
+ * or the other; chunks of earlier builds are deleted after an hour. ~1.5 s.
  * @throws Error from Rolldown (an unresolvable import, a syntax error) or the file system.
  */
 export async function buildBundle(): Promise<BundleBuild> {

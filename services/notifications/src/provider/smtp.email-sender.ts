@@ -49,13 +49,16 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
       const headers: Record<string, string> = { ...email.headers };
       if (trace.traceparent !== undefined) headers["traceparent"] = trace.traceparent;
       if (trace.tracestate !== undefined) headers["tracestate"] = trace.tracestate;
-      transport ??= build().catch((error: unknown) => {
-        transport = undefined; // a failed set-up is tried again with the next message
-        throw error;
-      });
-      const info = await (
-        await transport
-      ).sendMail({
+      if (transport === undefined) {
+        const building: Promise<Transporter> = build().catch((error: unknown) => {
+          // A failed set-up is tried again with the next message (unless one replaced it already).
+          if (transport === building) transport = undefined;
+          throw error;
+        });
+        transport = building;
+      }
+      const sender = await transport;
+      const info = await sender.sendMail({
         from: options.from,
         to: { name: email.to.name, address: email.to.email },
         subject: email.subject,
@@ -74,7 +77,8 @@ export function createEmailSender(options: EmailSenderOptions): EmailSender {
     async close() {
       const closing = transport;
       transport = undefined;
-      (await closing)?.close();
+      // A set-up that failed left nothing to close.
+      (await closing?.catch(() => undefined))?.close();
     },
   };
 }
