@@ -12,7 +12,8 @@ export const InventoryConfig = Type.Object({
     default: 2_000,
     description:
       "How long a stock level read for product pages may be served from memory, in ms (0 = off); " +
-      "this process's own writes invalidate at once, other replicas' show within this time",
+      "this process's own writes invalidate at once, other replicas' show within this time " +
+      "(the embedded store, inventory's only writer, defaults to 60000)",
   }),
   INVENTORY_LEVEL_CACHE_MAX_ENTRIES: Type.Integer({
     minimum: 1,
