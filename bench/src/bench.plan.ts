@@ -21,6 +21,12 @@ export interface LadderPlan {
   readonly cooldownMs: number;
   /** The longest wait for the server to recover after an overloaded step (ms). */
   readonly recoverTimeoutMs: number;
+  /**
+   * After the first saturated step, this many more steps bisect the rates between the last step
+   * that kept up and the one that did not (each after a recovery), so the knee is found to within
+   * (rung gap) / 2^refineSteps instead of a whole rung (10–25 %). 0: none.
+   */
+  readonly refineSteps: number;
   /** Runs one more step at 70 % of the measured saturation (the p99 targets are read there). */
   readonly confirmAt70: boolean;
   readonly rule: StopRule;
@@ -80,6 +86,8 @@ export const FULL_PLAN: BenchPlan = {
     maxSteps: 12,
     cooldownMs: 1_000,
     recoverTimeoutMs: 30_000,
+    // 25 % rungs → ~6 %.
+    refineSteps: 2,
     confirmAt70: true,
     rule: DEFAULT_STOP_RULE,
     maxPending: 20_000,
@@ -107,6 +115,7 @@ export const QUICK_PLAN: BenchPlan = {
     maxSteps: 2,
     cooldownMs: 300,
     recoverTimeoutMs: 5_000,
+    refineSteps: 0,
   },
   connections: 64,
   checkoutCustomers: 12,

@@ -47,7 +47,9 @@ export function throughputChart(label: string, ladders: readonly LadderResult[])
     series: [
       ...ladders.map((l) => ({
         name: l.scenario,
-        points: l.steps.map((s) => ({ x: s.offeredRps, y: s.achievedRps })),
+        points: [...l.steps]
+          .sort((a, b) => a.offeredRps - b.offeredRps)
+          .map((s) => ({ x: s.offeredRps, y: s.achievedRps })),
       })),
       {
         name: "offered",

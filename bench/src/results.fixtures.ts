@@ -58,6 +58,7 @@ export function ladder(scenario: LadderResult["scenario"], saturationRps: number
     steps: [
       stepRecord(saturationRps * 0.5, saturationRps * 0.5, p99At70Ms / 2),
       stepRecord(saturationRps * 1.2, saturationRps, p99At70Ms * 40, true),
+      { ...stepRecord(Math.round(saturationRps * 1.1), saturationRps * 0.95, p99At70Ms * 30, true), refining: true },
     ],
     saturationRps,
     kneeFound: true,

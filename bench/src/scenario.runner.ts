@@ -1,5 +1,5 @@
 // Climbs one scenario's ladder: probe, open-loop steps at rising rates until the stop rule
-// trips, then one step at 70 % of the saturation it found.
+// trips, a few steps bisecting that last rung, then one step at 70 % of the saturation it found.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { LadderPlan } from "./bench.plan.ts";
 import type { Generator } from "./generator.client.ts";
@@ -14,6 +14,8 @@ export interface StepRecord extends StepStats {
   readonly counters: StepCounters;
   /** Set when this is a second attempt: the first one tripped the stop rule on p99 alone. */
   readonly retriedFrom?: { readonly p99Ms: number; readonly reasons: readonly string[] };
+  /** Set on the steps that bisect between the last step that kept up and the first that did not. */
+  readonly refining?: true;
 }
 
 /** How a wait for the server to recover went (after an overloaded step). */
@@ -46,7 +48,9 @@ export interface LadderResult {
  * Runs the ladder of `scenario` on `generator`, reporting each step on `progress`. A step that
  * trips the stop rule on p99 alone (achieved and errors fine) is run once more after the server
  * recovers: on a shared machine one stall elsewhere can spike a p99, and one spike must not end
- * a ladder. Both attempts are kept (`retriedFrom`).
+ * a ladder. Both attempts are kept (`retriedFrom`). After the first saturated step,
+ * `plan.refineSteps` steps bisect between it and the last step that kept up (`refining`); the
+ * saturation is the highest achieved rate of them all.
  */
 export async function runLadder(
   generator: Generator,
@@ -83,23 +87,42 @@ export async function runLadder(
     const verdict = judgeStep(outcome, steps[0]?.latency.p99Ms, plan.rule);
     return { ...reply.stats, verdict, counters: reply.counters };
   };
+  /** One step, run once more after a recovery when it tripped the rule on p99 alone. */
+  const runJudgedStep = async (rateRps: number, what: string): Promise<StepRecord> => {
+    const first = await runStep(rateRps, what);
+    if (!first.verdict.saturated || !first.verdict.reasons.every((reason) => reason.startsWith("p99"))) return first;
+    progress.log(`${label}: ${describeStep(first)} — p99 alone: once more after a recovery`);
+    await recoverNow();
+    return {
+      ...(await runStep(rateRps, `${what} again`)),
+      retriedFrom: { p99Ms: first.latency.p99Ms, reasons: first.verdict.reasons },
+    };
+  };
   for (const rate of rates) {
-    let step = await runStep(rate, `step ${steps.length + 1}/${rates.length}`);
-    if (step.verdict.saturated && step.verdict.reasons.every((reason) => reason.startsWith("p99"))) {
-      progress.log(`${label}: ${describeStep(step)} — p99 alone: once more after a recovery`);
-      const first = step;
-      await recoverNow();
-      step = {
-        ...(await runStep(rate, `step ${steps.length + 1}/${rates.length} again`)),
-        retriedFrom: { p99Ms: first.latency.p99Ms, reasons: first.verdict.reasons },
-      };
-    }
+    const step = await runJudgedStep(rate, `step ${steps.length + 1}/${rates.length}`);
     steps.push(step);
     progress.log(`${label}: ${describeStep(step)}`);
     if (step.verdict.saturated) break;
   }
-  const saturation = saturationRps(steps);
   const kneeFound = steps.some((s) => s.verdict.saturated);
+  // Bisect the last rung: an overloaded server may serve far less than its capacity (queues,
+  // timeouts, a generator busy with its backlog), so the saturated step alone can undercount it.
+  let keptUp = steps.findLast((s) => !s.verdict.saturated)?.offeredRps;
+  let fellBehind = steps.at(-1)?.offeredRps;
+  for (let i = 0; kneeFound && keptUp !== undefined && fellBehind !== undefined && i < plan.refineSteps; i++) {
+    const rate = roundRate((keptUp + fellBehind) / 2);
+    if (rate <= keptUp || rate >= fellBehind) break;
+    await recoverNow();
+    const step: StepRecord = {
+      ...(await runJudgedStep(rate, `refining ${i + 1}/${plan.refineSteps}`)),
+      refining: true,
+    };
+    steps.push(step);
+    progress.log(`${label}: refining: ${describeStep(step)}`);
+    if (step.verdict.saturated) fellBehind = rate;
+    else keptUp = rate;
+  }
+  const saturation = saturationRps(steps);
   let at70: StepRecord | undefined;
   if (plan.confirmAt70 && saturation > 0) {
     // An overloaded server goes on working through its backlog after the generator gave up (a

@@ -25,6 +25,7 @@ describe("summary.md", () => {
     expect(markdown).toContain("#### embedded · product");
     expect(markdown).toContain("| 4200 (70%) |");
     expect(markdown).toContain("saturated: achieved 80% of offered (< 90%)");
+    expect(markdown).toContain("| 6600 (refining) | 5,700 |");
     expect(markdown).toContain(
       "![embedded product: latency percentiles vs offered rate](charts/latency-embedded-product.svg)",
     );

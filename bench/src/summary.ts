@@ -43,7 +43,7 @@ function stepRow(step: StepRecord, label?: string): string[] {
     (step.verdict.saturated ? `saturated: ${step.verdict.reasons.join("; ")}` : "ok") +
     (step.retriedFrom === undefined ? "" : ` (second try; the first had p99 ${ms(step.retriedFrom.p99Ms)} ms)`);
   return [
-    label ?? String(step.offeredRps),
+    label ?? `${step.offeredRps}${step.refining === true ? " (refining)" : ""}`,
     rate(step.achievedRps),
     ms(l.p50Ms),
     ms(l.p90Ms),
