@@ -92,6 +92,37 @@ describe("the open-loop step", () => {
     expect(stats.elapsedMs).toBeLessThan(1_500);
   });
 
+  it("gives each operation a signal of its own, and aborts only those still unanswered", async () => {
+    const signals: AbortSignal[] = [];
+    let index = 0;
+    const stats = await runOpenLoopStep(
+      {
+        rateRps: 100,
+        durationMs: 100,
+        drainMs: 100,
+        maxPending: 1000,
+        // Every other operation answers at once; the rest never do.
+        next: () => {
+          const quick = index++ % 2 === 0;
+          const operation = delayed(quick ? 0 : 10_000);
+          return {
+            kind: operation.kind,
+            run(signal) {
+              signals.push(signal);
+              return operation.run(signal);
+            },
+          };
+        },
+      },
+      clock,
+    );
+    expect(stats.scheduled).toBe(10);
+    expect(new Set(signals).size).toBe(10);
+    expect(signals.filter((signal) => signal.aborted)).toHaveLength(5);
+    expect(stats.succeeded).toBe(5);
+    expect(stats.statuses["aborted"]).toBe(5);
+  });
+
   it("drops operations beyond maxPending", async () => {
     const stats = await runOpenLoopStep(
       { rateRps: 100, durationMs: 100, drainMs: 50, maxPending: 3, next: () => delayed(10_000) },
