@@ -164,10 +164,10 @@ export function runOpenLoopStep(options: OpenLoopOptions, clock: Clock): Promise
   // Each operation in flight has a signal of its own, aborted at the end of the drain. One
   // step-wide signal would collect a listener per operation, and Node's EventTarget checks for a
   // duplicate on every add — O(in flight) each: an overloaded step (thousands in flight) spent up
-  // to 58 % of the generator's thread adding listeners, starving the server it measured.
+  // to 58 % of the generator's thread adding listeners, starving the server it measured. Its
+  // size is the count of operations in flight.
   const inFlight = new Set<AbortController>();
   let sent = 0;
-  let pending = 0;
   let maxPending = 0;
   let dropped = 0;
   let maxSendLagMs = 0;
@@ -184,7 +184,7 @@ export function runOpenLoopStep(options: OpenLoopOptions, clock: Clock): Promise
               sent,
               succeeded: tally.succeeded,
               failed: tally.failed + dropped,
-              pending,
+              pending: inFlight.size,
             }),
           options.progressEveryMs ?? 500,
         );
@@ -192,20 +192,18 @@ export function runOpenLoopStep(options: OpenLoopOptions, clock: Clock): Promise
   function dispatch(index: number, nowMs: number): void {
     const intendedMs = intendedSendMs(startMs, options.rateRps, index);
     maxSendLagMs = Math.max(maxSendLagMs, nowMs - intendedMs);
-    if (pending >= options.maxPending) {
+    if (inFlight.size >= options.maxPending) {
       dropped += 1;
       return;
     }
     const operation = options.next();
     const abort = new AbortController();
     inFlight.add(abort);
-    pending += 1;
-    maxPending = Math.max(maxPending, pending);
+    maxPending = Math.max(maxPending, inFlight.size);
     const settle = (result: OperationResult) => {
       inFlight.delete(abort);
       tally.record(operation.kind, result, intendedMs, nowMs);
-      pending -= 1;
-      if (pending === 0) onIdle?.();
+      if (inFlight.size === 0) onIdle?.();
     };
     let running: Promise<OperationResult>;
     try {
@@ -220,7 +218,7 @@ export function runOpenLoopStep(options: OpenLoopOptions, clock: Clock): Promise
     const finish = () => {
       if (progressTimer !== undefined) clearInterval(progressTimer);
       tally.uncounted("dropped", dropped);
-      tally.uncounted("lost", pending);
+      tally.uncounted("lost", inFlight.size);
       const result = tally.finish(options.rateRps);
       resolve({
         offeredRps: options.rateRps,
@@ -234,7 +232,7 @@ export function runOpenLoopStep(options: OpenLoopOptions, clock: Clock): Promise
 
     const drain = () => {
       const waitUntilIdle = (timeoutMs: number, then: () => void) => {
-        if (pending === 0) return then();
+        if (inFlight.size === 0) return then();
         const timer = setTimeout(() => {
           onIdle = undefined;
           then();
@@ -247,7 +245,7 @@ export function runOpenLoopStep(options: OpenLoopOptions, clock: Clock): Promise
       };
       const drainLeftMs = Math.max(0, startMs + options.durationMs + options.drainMs - clock.now());
       waitUntilIdle(drainLeftMs, () => {
-        if (pending === 0) return finish();
+        if (inFlight.size === 0) return finish();
         for (const operation of inFlight) operation.abort();
         waitUntilIdle(ABORT_GRACE_MS, finish);
       });
