@@ -109,6 +109,33 @@ describe("the operations", () => {
     expect(shopper.lines).toHaveLength(2);
   });
 
+  it("remembers a product added twice as one line, as the store keeps it", async () => {
+    // A store with one line per product: a repeated product adds to its line's quantity.
+    const lines = new Map<string, number>();
+    const http: HttpClient = {
+      async request(request) {
+        if (request.method === "POST") {
+          const { productId } = JSON.parse(request.body ?? "{}") as { productId: string };
+          lines.set(productId, (lines.get(productId) ?? 0) + 1);
+          return { status: 201, body: "" };
+        }
+        if (!lines.delete(decodeURIComponent(request.path.split("/").pop() ?? ""))) {
+          return { status: 404, body: '{"code":"CART_LINE_NOT_FOUND"}' };
+        }
+        return { status: 204, body: "" };
+      },
+    };
+    const shopper = customer("k@x");
+    // Two stocked products: the random picks repeat one often.
+    const ops = createShopperOperations(http, data({ cartCustomers: [shopper] }), createSeededRandom(1));
+    const cart = ops.pickerOf("cart")();
+    const statuses = new Set<string>();
+    for (let i = 0; i < 40; i += 1) statuses.add((await cart.run(never)).status);
+    // Never a 404: the bench removes only lines the store has, and knows them all.
+    expect([...statuses].sort()).toEqual(["201", "204"]);
+    expect(shopper.lines).toEqual([...lines.keys()]);
+  });
+
   it("reads the cart back after a change that got no answer, instead of removing a line it only believes in", async () => {
     // A store that holds the lines; the first DELETE is applied but its answer never arrives (an abort).
     const lines = ["s1", "s2"];
@@ -121,7 +148,9 @@ describe("the operations", () => {
           return { status: 200, body: JSON.stringify({ items: lines.map((productId) => ({ productId })) }) };
         }
         if (request.method === "POST") {
-          lines.push((JSON.parse(request.body ?? "{}") as { productId: string }).productId);
+          // One line per product, as the store keeps them (a repeat adds to the quantity).
+          const { productId } = JSON.parse(request.body ?? "{}") as { productId: string };
+          if (!lines.includes(productId)) lines.push(productId);
           return { status: 201, body: "" };
         }
         const productId = decodeURIComponent(request.path.split("/").pop() ?? "");
@@ -134,7 +163,11 @@ describe("the operations", () => {
       },
     };
     const shopper = customer("k@x", APPROVED_CARD, ["s1", "s2"]);
-    const ops = createShopperOperations(http, data({ cartCustomers: [shopper] }), createSeededRandom(1));
+    const ops = createShopperOperations(
+      http,
+      data({ stockedProductIds: ["s3"], cartCustomers: [shopper] }),
+      createSeededRandom(1),
+    );
     const cart = ops.pickerOf("cart")();
     await expect(cart.run(never)).rejects.toThrow(/aborted/);
     // The bench still believes in s1; the store has only s2. The next change reads the cart first.

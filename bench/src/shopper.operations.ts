@@ -113,7 +113,11 @@ export function createShopperOperations(http: HttpClient, data: ShopperData, ran
     };
   }
 
-  /** Adds one unit of a stocked product to the customer's cart (remembered when the store took it). */
+  /**
+   * Adds one unit of a stocked product to the customer's cart (remembered when the store took it).
+   * A product already in the cart adds to its line's quantity, so it is remembered once: the
+   * line goes with one DELETE.
+   */
   async function addLine(customer: BenchCustomer, signal: AbortSignal): Promise<{ status: number; body: string }> {
     const productId = random.pick(data.stockedProductIds);
     const reply = await http.request(
@@ -126,7 +130,8 @@ export function createShopperOperations(http: HttpClient, data: ShopperData, ran
       },
       false,
     );
-    if (reply.status >= 200 && reply.status < 300) customer.lines.push(productId);
+    if (reply.status >= 200 && reply.status < 300 && !customer.lines.includes(productId))
+      customer.lines.push(productId);
     return reply;
   }
 
