@@ -1,14 +1,16 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { EMBEDDED_NODE_ARGS, NODE_ARGS } from "./node-options.ts";
+import { EMBEDDED_NODE_ARGS, MALLOC_ENV } from "./node-options.ts";
 import { REPO_ROOT } from "./repo-root.ts";
 
 describe("EMBEDDED_NODE_ARGS", () => {
-  it("are what `npm start` runs the store with", () => {
+  it("are what `npm start` runs the store with, in MALLOC_ENV", () => {
     const manifest = JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, "utf8")) as { scripts: { start: string } };
-    expect(manifest.scripts.start).toBe(`node ${EMBEDDED_NODE_ARGS.join(" ")} dist/souk/main.js start`);
-    expect(EMBEDDED_NODE_ARGS).toEqual([...NODE_ARGS, "--liftoff-only"]);
+    const malloc = Object.entries(MALLOC_ENV).map(([name, value]) => `${name}=${value}`);
+    expect(manifest.scripts.start).toBe(
+      `${malloc.join(" ")} node ${EMBEDDED_NODE_ARGS.join(" ")} dist/souk/main.js start`,
+    );
   });
 
   it("are accepted by this Node, and PGlite answers queries under them", () => {

@@ -5,7 +5,7 @@ import { fork } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { BUNDLE_ENTRY } from "../../../apps/souk/src/bundle.ts";
-import { EMBEDDED_NODE_ARGS, NODE_COMPILE_CACHE } from "../../../apps/souk/src/node-options.ts";
+import { EMBEDDED_NODE_ARGS, MALLOC_ENV, NODE_COMPILE_CACHE } from "../../../apps/souk/src/node-options.ts";
 import { readProcessMemory, type ProcessMemory } from "../process-memory.ts";
 
 /** The longest a start may take (a first start migrates and seeds the catalog). */
@@ -40,10 +40,11 @@ export async function startEmbeddedProcess(options: {
   const started = performance.now();
   const child = fork(BUNDLE_ENTRY, ["start"], {
     execPath: process.execPath,
-    // The V8 options and the module compile cache `npm start` runs with.
+    // The V8 options, the malloc tuning and the module compile cache `npm start` runs with.
     execArgv: [...EMBEDDED_NODE_ARGS],
     env: {
       NODE_COMPILE_CACHE,
+      ...MALLOC_ENV,
       ...process.env,
       ...options.env,
       PORT: "0",

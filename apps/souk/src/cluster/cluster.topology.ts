@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Type, { type Static } from "typebox";
 import { LogLevel, loadConfig } from "@souk/platform";
 import { DEFAULT_GRPC_PORTS, SERVICE_NAMES, type ProcessName, type ServiceName } from "../distributed/config.ts";
-import { NODE_ARGS, NODE_COMPILE_CACHE } from "../node-options.ts";
+import { MALLOC_ENV, NODE_ARGS, NODE_COMPILE_CACHE } from "../node-options.ts";
 
 /** Every listener of the cluster is on this address only. */
 export const CLUSTER_HOST = "127.0.0.1";
@@ -167,17 +167,6 @@ export interface Pm2App {
   readonly automation: false;
   readonly env: Record<string, string>;
 }
-
-/**
- * glibc malloc tuning of every process (see mallopt(3)): two arenas instead of one per thread
- * (8 × cores; Node runs ~10 threads), and free memory at the top of the heap returned to the
- * system above 128 KiB instead of a threshold that grows with the largest block freed (up to
- * 64 MiB). ~5 MB less RSS per idle process, measured on the gateway.
- */
-export const MALLOC_ENV: Readonly<Record<string, string>> = {
-  MALLOC_ARENA_MAX: "2",
-  MALLOC_TRIM_THRESHOLD_: "131072",
-};
 
 /**
  * Variables of every process besides its own: `NODE_COMPILE_CACHE`, and pm2's
