@@ -24,9 +24,16 @@ import { measurePgbenchLimits, servicesSeeded } from "./limits/pgbench.limit.ts"
 import { measureRedisLimit } from "./limits/redis.limit.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { megabytes } from "./process-memory.ts";
-import { computeTargets, type BenchResults, type LimitsResult, type TopologyResult } from "./results.ts";
+import {
+  computeTargets,
+  type BenchResults,
+  type LimitsResult,
+  type ScenarioMemory,
+  type TopologyResult,
+} from "./results.ts";
 import { runLadder, type LadderResult } from "./scenario.runner.ts";
 import { benchSearchTerms, prepareShop, type PreparedShop } from "./shop.prepare.ts";
+import type { Scenario } from "./shopper.operations.ts";
 import { formatMeasured, renderSummary, verdictMark } from "./summary.ts";
 import { buildBundle } from "../../apps/souk/src/bundle.ts";
 import { startEmbeddedProcess, type EmbeddedProcess } from "./topology/embedded.topology.ts";
@@ -73,7 +80,7 @@ async function runScenarios(
   caPem: string | undefined,
   prepared: PreparedShop,
   ladders: LadderResult[],
-  afterScenario: () => Promise<void> = async () => {},
+  afterScenario: (scenario: Scenario) => Promise<void> = async () => {},
 ): Promise<void> {
   const generator = startGenerator({
     origin,
@@ -98,7 +105,7 @@ async function runScenarios(
         `${topology} ${scenario}`,
       );
       // Checked before keeping the ladder: one measured against something else is thrown away.
-      await afterScenario();
+      await afterScenario(scenario);
       ladders.push(ladder);
       // The next scenario starts with every customer back (no order settling, no cart refilling).
       await generator.quiesce(ctx.plan.ladder.recoverTimeoutMs);
@@ -169,7 +176,11 @@ async function runEmbedded(ctx: RunContext): Promise<TopologyResult> {
     progress.log(`embedded: idle RSS ${megabytes(idle?.rssBytes ?? 0)} MB`);
     const prepared = await prepare(ctx, "embedded", server.baseUrl);
     result = { ...result, products: prepared.products, productBodyBytes: prepared.productBodyBytes };
-    await runScenarios(ctx, "embedded", server.baseUrl, undefined, prepared, ladders);
+    const afterScenarios: ScenarioMemory[] = [];
+    await runScenarios(ctx, "embedded", server.baseUrl, undefined, prepared, ladders, async (scenario) => {
+      const memory = await server.memory();
+      if (memory !== undefined) afterScenarios.push({ scenario, ...memory });
+    });
     await sleep(plan.idleSettleMs);
     const after = await server.memory();
     result = {
@@ -179,6 +190,7 @@ async function runEmbedded(ctx: RunContext): Promise<TopologyResult> {
         idleRssBytes: idle?.rssBytes ?? 0,
         afterLoadRssBytes: after?.rssBytes ?? 0,
         peakRssBytes: after?.peakRssBytes ?? idle?.peakRssBytes ?? 0,
+        afterScenarios,
       },
     };
     progress.log(

@@ -94,7 +94,17 @@ export const EMBEDDED: TopologyResult = {
   startupMs: 6000,
   firstReadyMs: 7400,
   warmReadyMs: 1900,
-  memory: { kind: "embedded", idleRssBytes: 180_000_000, afterLoadRssBytes: 260_000_000, peakRssBytes: 320_000_000 },
+  memory: {
+    kind: "embedded",
+    idleRssBytes: 180_000_000,
+    afterLoadRssBytes: 260_000_000,
+    peakRssBytes: 320_000_000,
+    afterScenarios: [
+      { scenario: "product", rssBytes: 240_000_000, peakRssBytes: 250_000_000 },
+      { scenario: "checkout", rssBytes: 300_000_000, peakRssBytes: 320_000_000 },
+      { scenario: "mix", rssBytes: 270_000_000, peakRssBytes: 320_000_000 },
+    ],
+  },
   productBodyBytes: 413,
   products: 5000,
   scenarios: [

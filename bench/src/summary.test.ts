@@ -34,6 +34,9 @@ describe("summary.md", () => {
       "Ready 6.80 s from spawn with a fresh data directory (startEmbedded itself: 6.00 s); " +
         "7.40 s for the first start, which built the store template; 1.90 s restarting on the seeded data.",
     );
+    expect(markdown).toContain(
+      "At the end of each ladder (RSS / peak so far): product 240.0 / 250.0 MB, checkout 300.0 / 320.0 MB, mix 270.0 / 320.0 MB.",
+    );
   });
 
   it("formats figures and verdicts", () => {

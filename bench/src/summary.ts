@@ -119,7 +119,14 @@ function topologySection(t: TopologyResult, charts: readonly ChartFile[]): strin
         (t.firstReadyMs === undefined
           ? ""
           : `; ${(t.firstReadyMs / 1000).toFixed(2)} s for the first start, which built the store template`) +
-        (t.warmReadyMs === undefined ? "." : `; ${(t.warmReadyMs / 1000).toFixed(2)} s restarting on the seeded data.`),
+        (t.warmReadyMs === undefined
+          ? "."
+          : `; ${(t.warmReadyMs / 1000).toFixed(2)} s restarting on the seeded data.`) +
+        (t.memory.afterScenarios === undefined || t.memory.afterScenarios.length === 0
+          ? ""
+          : ` At the end of each ladder (RSS / peak so far): ${t.memory.afterScenarios
+              .map((after) => `${after.scenario} ${mb(after.rssBytes)} / ${mb(after.peakRssBytes)} MB`)
+              .join(", ")}.`),
       "",
     );
   }
