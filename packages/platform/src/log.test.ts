@@ -1,9 +1,10 @@
 import { Writable } from "node:stream";
+import { pino } from "pino";
 import { context, trace, TraceFlags } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createHttpServer } from "./http-server.ts";
-import { createLogger } from "./log.ts";
+import { createLogger, isoTimeField } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
 
 /** A logger writing into an array of parsed JSON lines. */
@@ -121,5 +122,37 @@ describe("createHttpServer's access log", () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe("the log timestamp", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("is pino's ISO time field, formatted once per millisecond", () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-11-26T18:00:00.123Z"));
+    const timestamp = isoTimeField();
+    const first = timestamp();
+    expect(first).toBe(',"time":"2026-11-26T18:00:00.123Z"');
+    // Same millisecond: the very same text; pino's own function agrees.
+    expect(timestamp()).toBe(first);
+    vi.setSystemTime(new Date("2026-11-26T18:00:00.124Z"));
+    expect(timestamp()).toBe(',"time":"2026-11-26T18:00:00.124Z"');
+    expect(timestamp()).toBe(pino.stdTimeFunctions.isoTime());
+  });
+
+  it("stamps the process logger's lines", async () => {
+    const { logger, lines } = capturedLogger();
+    const before = Date.now();
+    logger.info("one");
+    logger.info("two");
+    await settle();
+    const times = lines.map((line) => Date.parse(String(line["time"])));
+    expect(times).toHaveLength(2);
+    for (const time of times) {
+      expect(time).toBeGreaterThanOrEqual(before);
+      expect(time).toBeLessThanOrEqual(Date.now());
+    }
+    expect(String(lines[0]?.["time"])).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 });
