@@ -236,6 +236,7 @@ export function computeTargets(limits: LimitsResult, topologies: readonly Topolo
       );
     }
     if (t.memory?.kind === "embedded") {
+      const peakScenario = peakScenarioOf(t.memory);
       rows.push(
         row(
           t.topology,
@@ -245,7 +246,7 @@ export function computeTargets(limits: LimitsResult, topologies: readonly Topolo
           "≤",
           TARGETS.embeddedRssMb,
           `idle ${mb(t.memory.idleRssBytes)} MB after start, ${mb(t.memory.afterLoadRssBytes)} MB after the load` +
-            (peakScenarioOf(t.memory) === undefined ? "" : `; peak reached in the ${peakScenarioOf(t.memory)} ladder`),
+            (peakScenario === undefined ? "" : `; peak reached in the ${peakScenario} ladder`),
         ),
       );
     }
