@@ -38,6 +38,25 @@ describe("formatMoney", () => {
     expect(formatMoney({ amount: 1_250, currency: "KWD" })).toBe("KWD 1.250");
     expect(formatMoney({ amount: -250, currency: "USD" })).toBe("-USD 2.50");
   });
+
+  it("keeps each currency's digits when asked again, in any order (they are remembered per code)", () => {
+    const codes = ["JPY", "KWD", "USD", "JPY", "USD", "KWD", "JPY"];
+    expect(codes.map((currency) => formatMoney({ amount: 12_345, currency }))).toEqual([
+      "JPY 12,345",
+      "KWD 12.345",
+      "USD 123.45",
+      "JPY 12,345",
+      "USD 123.45",
+      "KWD 12.345",
+      "JPY 12,345",
+    ]);
+  });
+
+  it("prints hundredths for a code that is not a currency, every time", () => {
+    for (const currency of ["usd?", "", "NOT-A-CODE", "usd?"]) {
+      expect(formatMoney({ amount: 1_999, currency })).toBe(`${currency} 19.99`);
+    }
+  });
 });
 
 describe("describeReason", () => {

@@ -34,14 +34,27 @@ export function formatMoney(money: MoneyData): string {
   return `${negative ? "-" : ""}${money.currency} ${major}${minor}`;
 }
 
+/**
+ * Minor unit digits by currency code, as ICU answered them. Building an `Intl.NumberFormat` costs
+ * ~20 µs and an email formats several amounts; only well-formed codes (three capitals: at most
+ * 17,576) are kept, so the map stays bounded whatever an event carries.
+ */
+const minorDigitsByCurrency = new Map<string, number>();
+
 /** Minor unit digits of an ISO 4217 currency (2 when the code is unknown). */
 function minorDigits(currency: string): number {
+  const known = minorDigitsByCurrency.get(currency);
+  if (known !== undefined) return known;
+  let digits: number;
   try {
-    return new Intl.NumberFormat("en-US", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digits =
+      new Intl.NumberFormat("en-US", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
   } catch {
     // Not a well-formed currency code: print the amount as hundredths, the common case.
-    return 2;
+    digits = 2;
   }
+  if (/^[A-Z]{3}$/.test(currency)) minorDigitsByCurrency.set(currency, digits);
+  return digits;
 }
 
 /** Cancellation and refund reasons (Souk's codes, Stripe's decline codes) in the customer's words. */
