@@ -306,6 +306,60 @@ describe("the PGlite driver's statements (one round trip, named prepared stateme
     expect(b.rows[0]!.t.getTime()).toBeGreaterThan(a.rows[0]!.t.getTime());
   });
 
+  it("asks for a prepared statement's row description on its first run only, and reads the same rows after", async () => {
+    /** Frontend message types (the first byte of each message) of every round trip made since `trips` began. */
+    const sentTypes = (trips: { mock: { calls: unknown[][] } }) =>
+      trips.mock.calls.map(([bytes]) => {
+        const message = bytes as Uint8Array;
+        const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+        const types: string[] = [];
+        for (let at = 0; at < message.byteLength; at += 1 + view.getInt32(at + 1)) {
+          types.push(String.fromCharCode(message[at]!));
+        }
+        return types.join("");
+      });
+    await sql`insert into kinds (id, label, tags, at, ok) values (${70}, ${"seventy"}, ${["x"]}, ${new Date(0)}, ${true})`.execute(
+      db,
+    );
+    const trips = vi.spyOn(PGlite.prototype, "execProtocol");
+    try {
+      const read = (id: number, executor: Kysely<Record<string, never>> = db) =>
+        sql<{
+          id: number;
+          label: string;
+          tags: string[];
+          at: Date;
+          ok: boolean;
+          how: string;
+        }>`select id, label, tags, at, ok, 'described' as how from kinds where id = ${id}`.execute(executor);
+      const expected = [{ id: 70, label: "seventy", tags: ["x"], at: new Date(0), ok: true, how: "described" }];
+      expect((await read(70)).rows).toEqual(expected);
+      expect((await read(70)).rows).toEqual(expected);
+      expect((await read(71)).rows).toEqual([]);
+      // Inside a transaction the statement's messages come after BEGIN's: the rows are still its.
+      const inTransaction = await db.transaction().execute(async (trx) => {
+        const first = await read(70, trx);
+        const count = await sql<{ n: number }>`select count(*)::int as n from kinds where id = ${70}`.execute(trx);
+        return [first.rows, count.rows];
+      });
+      expect(inTransaction).toEqual([expected, [{ n: 1 }]]);
+      // A statement without rows: described once (NoData), then no rows and its affected count.
+      const touched = [];
+      for (const label of ["seventy-one", "seventy-two"]) {
+        touched.push(await sql`update kinds set label = ${label} where id = ${70}`.execute(db));
+      }
+      expect(touched.map((result) => [result.rows, result.numAffectedRows])).toEqual([
+        [[], 1n],
+        [[], 1n],
+      ]);
+      // Parse (P) and Describe (D) on a prepared statement's first run only; Bind, Execute and Sync
+      // on every run; BEGIN as a Query (Q) in front; COMMIT is not prepared (P and D each time).
+      expect(sentTypes(trips)).toEqual(["PBDES", "BES", "BES", "QBES", "PBDES", "PBDES", "PBDES", "BES"]);
+    } finally {
+      trips.mockRestore();
+    }
+  });
+
   it("keeps at most 500 prepared statements, closing the least recently used", async () => {
     const hot = "select 'hot' as k, id from kinds where id = $1";
     for (let i = 0; i < 520; i++) {

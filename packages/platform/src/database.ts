@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
-import type { PGlite } from "@electric-sql/pglite";
+import type { PGlite, messages as PgliteMessages } from "@electric-sql/pglite";
 import { Mutex } from "async-mutex";
 import {
   CompiledQuery,
@@ -38,31 +38,37 @@ const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
  * the next use prepares it under a new name.
  */
 class PreparedStatements {
-  readonly #names = new Map<string, string>();
+  readonly #names = new Map<string, { readonly name: string; readonly rows: RowDescription | null }>();
   #closing: string[] = [];
   #counter = 0;
 
-  /** The statement's name and whether it must be parsed first. */
-  lookup(text: string): { name: string; parse: boolean } {
-    const name = this.#names.get(text);
-    if (name === undefined) return { name: `souk_${++this.#counter}`, parse: true };
+  /**
+   * The statement's name, whether it must be parsed first, and, once prepared, the shape of its
+   * rows as its first run described them (`null`: it returns none).
+   */
+  lookup(text: string): { name: string; parse: boolean; rows?: RowDescription | null } {
+    const known = this.#names.get(text);
+    if (known === undefined) return { name: `souk_${++this.#counter}`, parse: true };
     this.#names.delete(text);
-    this.#names.set(text, name);
-    return { name, parse: false };
+    this.#names.set(text, known);
+    return { name: known.name, parse: false, rows: known.rows };
   }
 
-  /** Records a statement parsed by a successful round trip, evicting beyond the bound. */
-  prepared(text: string, name: string): void {
-    this.#names.set(text, name);
+  /**
+   * Records a statement parsed by a successful round trip, with the RowDescription that round
+   * trip got (`null` for NoData), evicting the least recently used beyond the bound.
+   */
+  prepared(text: string, name: string, rows: RowDescription | null): void {
+    this.#names.set(text, { name, rows });
     if (this.#names.size <= PGLITE_MAX_PREPARED_STATEMENTS) return;
-    const [oldest, oldestName] = this.#names.entries().next().value as [string, string];
+    const [oldest, evicted] = this.#names.entries().next().value as [string, { name: string }];
     this.#names.delete(oldest);
-    this.#closing.push(oldestName);
+    this.#closing.push(evicted.name);
   }
 
   /** Forgets `name` (its round trip failed, or its plan went stale) and closes it on the next one. */
   discard(text: string, name: string): void {
-    if (this.#names.get(text) === name) this.#names.delete(text);
+    if (this.#names.get(text)?.name === name) this.#names.delete(text);
     this.#closing.push(name);
   }
 
@@ -84,6 +90,9 @@ function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** A RowDescription message as PGlite's protocol parser gives it (the columns' names and types). */
+type RowDescription = PgliteMessages.RowDescriptionMessage;
 
 /** What `PgliteConnection` speaks the wire protocol with: PGlite's codec and node-postgres's parameter serializer. */
 interface PgliteWire {
@@ -201,15 +210,16 @@ class PgliteConnection implements DatabaseConnection {
     const begin = this.cancelPendingBegin();
     const parts = begin ? [protocol.serialize.query("begin")] : [];
     for (const name of this.#statements.takeClosing()) parts.push(protocol.serialize.close({ type: "S", name }));
-    const statement = PREPARABLE.test(text) ? this.#statements.lookup(text) : { name: "", parse: true };
+    const statement: { name: string; parse: boolean; rows?: RowDescription | null } = PREPARABLE.test(text)
+      ? this.#statements.lookup(text)
+      : { name: "", parse: true };
     if (statement.parse) parts.push(protocol.serialize.parse({ name: statement.name, text }));
-    parts.push(
-      protocol.serialize.bind({ statement: statement.name, values }),
-      protocol.serialize.describe({ type: "P" }),
-      protocol.serialize.execute({}),
-      protocol.serialize.sync(),
-    );
-    let messages;
+    parts.push(protocol.serialize.bind({ statement: statement.name, values }));
+    // A prepared statement's rows keep the shape its first run described (Postgres refuses to run
+    // it with another: 0A000 below), so only that run asks for the RowDescription.
+    if (statement.rows === undefined) parts.push(protocol.serialize.describe({ type: "P" }));
+    parts.push(protocol.serialize.execute({}), protocol.serialize.sync());
+    let messages: PgliteMessages.BackendMessage[];
     try {
       ({ messages } = await this.#pglite.execProtocol(concatBytes(parts)));
     } catch (error) {
@@ -219,7 +229,14 @@ class PgliteConnection implements DatabaseConnection {
         this.#statements.discard(text, statement.name);
       throw error;
     }
-    if (statement.name !== "" && statement.parse) this.#statements.prepared(text, statement.name);
+    if (statement.name !== "" && statement.parse) {
+      const described = messages.find((message) => message.name === "rowDescription") as RowDescription | undefined;
+      this.#statements.prepared(text, statement.name, described ?? null);
+    } else if (statement.rows) {
+      // The statement's messages follow BEGIN's CommandComplete and ReadyForQuery when one was sent.
+      const at = begin ? messages.findIndex((message) => message.name === "readyForQuery") + 1 : 0;
+      messages = [...messages.slice(0, at), statement.rows, ...messages.slice(at)];
+    }
     const result = parseResults(messages, this.#pglite.parsers)[begin ? 1 : 0];
     const rows = (result?.rows ?? []) as R[];
     return result?.affectedRows === undefined ? { rows } : { rows, numAffectedRows: BigInt(result.affectedRows) };
