@@ -162,8 +162,9 @@ class PgliteDriver implements Driver {
 
 /**
  * Runs each statement as one extended-protocol round trip into PGlite (Close of evicted
- * statements, Parse when new, Bind, Describe, Execute, Sync in one message), where
- * `PGlite.query` makes six (it describes the statement first to pick parameter serializers).
+ * statements, Parse and Describe when new, Bind, Execute, Sync in one message), where
+ * `PGlite.query` makes six (it describes the statement first to pick parameter serializers); a
+ * prepared statement's later runs reuse the RowDescription of its first.
  * DML runs as named prepared statements, so Postgres reuses its parse and, after five
  * executions, a generic plan when that costs no more (plan_cache_mode auto), as pgx and
  * node-postgres do with named statements; other statements use the unnamed one. Parameters are
