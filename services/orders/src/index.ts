@@ -115,6 +115,8 @@ export async function createOrdersService(deps: OrdersDeps) {
       supervisor,
       clock: deps.clock,
       waitMs: deps.config.ORDERS_CHECKOUT_WAIT_MS,
+      owner,
+      leaseMs: deps.config.ORDERS_SAGA_LEASE_MS,
     }),
     resumeSagas: resumeSagas(store, advance, deps.clock),
   };

@@ -49,10 +49,13 @@ export interface OrderStore {
   findRunnable(now: Date, limit: number): Promise<string[]>;
   /**
    * Starts the refund of a confirmed, captured order of `userId` (compare-and-set from
-   * CONFIRMED/done to CONFIRMED/refunding). Returns the updated order or undefined when the
-   * order was not in that state.
+   * CONFIRMED/done to CONFIRMED/refunding), leased to `owner` until `leaseUntil` in the same
+   * write, as a checkout's new order is: the canceller runs the refund, and no other runner's
+   * recovery pass takes it first. (A lease left on a done saga is taken over: its holder has
+   * nothing left to write.) Returns the updated order or undefined when the order was not in
+   * that state.
    */
-  startRefund(orderId: string, userId: string, now: Date): Promise<Order | undefined>;
+  startRefund(orderId: string, userId: string, now: Date, owner: string, leaseUntil: Date): Promise<Order | undefined>;
 }
 
 /** Inventory as the saga needs it. Every call is idempotent per order id. */

@@ -202,6 +202,36 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
       },
     );
 
+    it("starts a refund leased to its canceller: another runner's recovery pass leaves it alone until the lease expires", async () => {
+      const order = await placed();
+      // A captured order whose checkout runner has not released its lease yet (saga done).
+      await db
+        .updateTable("orders")
+        .set({
+          status: "CONFIRMED",
+          saga_phase: "done",
+          saga_step: 0,
+          lease_owner: "runner-a",
+          lease_until: later(LEASE_MS),
+        })
+        .where("id", "=", order.id)
+        .execute();
+      const started = await store.startRefund(order.id, order.userId, later(10), "runner-b", later(10 + LEASE_MS));
+      expect(started).toMatchObject({ id: order.id, status: "CONFIRMED", saga: { phase: "refunding", step: 0 } });
+      expect(await store.findRunnable(later(20), 1_000)).not.toContain(order.id);
+      expect(await store.acquireLease(order.id, "runner-a", later(20), later(20 + LEASE_MS))).toBeUndefined();
+      expect(await store.acquireLease(order.id, "runner-b", later(20), later(20 + LEASE_MS))).toMatchObject({
+        id: order.id,
+        saga: { phase: "refunding" },
+      });
+      // The canceller crashed: once its lease runs out, recovery finds the refund.
+      expect(await store.findRunnable(later(21 + LEASE_MS), 1_000)).toContain(order.id);
+      // A refund starts once.
+      expect(
+        await store.startRefund(order.id, order.userId, later(30), "runner-c", later(30 + LEASE_MS)),
+      ).toBeUndefined();
+    });
+
     it("returns undefined for an unknown order", async () => {
       const missing = pendingOrder();
       expect(await save(missing, "reserve_stock", { kind: "ok" }, stepDone(1), t0)).toBeUndefined();

@@ -330,10 +330,18 @@ export function createOrderStore(db: Kysely<OrdersDatabase>, onOutboxWritten: ()
       return rows.map((r) => r.id);
     },
 
-    async startRefund(orderId, userId, now) {
+    async startRefund(orderId, userId, now, owner, leaseUntil) {
       const row = await db
         .updateTable("orders")
-        .set({ saga_phase: "refunding", saga_step: 0, saga_attempts: 0, next_attempt_at: now, updated_at: now })
+        .set({
+          saga_phase: "refunding",
+          saga_step: 0,
+          saga_attempts: 0,
+          next_attempt_at: now,
+          lease_owner: owner,
+          lease_until: leaseUntil,
+          updated_at: now,
+        })
         .where("id", "=", orderId)
         .where("user_id", "=", userId)
         .where("status", "=", "CONFIRMED")
