@@ -236,7 +236,7 @@ class PgliteConnection implements DatabaseConnection {
     } else if (statement.rows) {
       // The statement's messages follow BEGIN's CommandComplete and ReadyForQuery when one was sent.
       const at = begin ? messages.findIndex((message) => message.name === "readyForQuery") + 1 : 0;
-      messages = [...messages.slice(0, at), statement.rows, ...messages.slice(at)];
+      messages.splice(at, 0, statement.rows);
     }
     const result = parseResults(messages, this.#pglite.parsers)[begin ? 1 : 0];
     const rows = (result?.rows ?? []) as R[];
