@@ -39,7 +39,7 @@ export function cancelOrder(deps: {
       assertCancellable(await deps.find(userId, orderId));
       return deps.find(userId, orderId);
     }
-    const refund = deps.supervisor.run(`refund saga ${order.id}`, deps.advance(order.id));
+    const refund = deps.supervisor.run(`refund saga ${order.id}`, deps.advance(started));
     const timer = new AbortController();
     await Promise.race([refund, delay(deps.waitMs, undefined, { signal: timer.signal }).catch(() => undefined)]);
     timer.abort();
