@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { locationGuard } from "./bundle.ts";
 
@@ -28,5 +29,18 @@ describe("the bundle's location guard", () => {
       "/r/apps/souk/src/repo-root.ts",
     );
     expect([...found].sort()).toEqual(["@platformatic/kafka", "@platformatic/wasm-utils", "nested", "thread-stream"]);
+  });
+});
+
+describe("node_modules", () => {
+  it("holds one Ajv 8 for every package that loads it at run time", () => {
+    // The root package.json depends on Ajv 8 so that npm puts it at the top of node_modules
+    // (ESLint keeps its Ajv 6 below itself): each copy npm nests is a second module instance
+    // in every process (~1.25 MB of heap in an idle gateway).
+    const require = createRequire(import.meta.url);
+    const loaders = ["@fastify/ajv-compiler", "fast-json-stringify", "ajv-formats", "@platformatic/kafka"];
+    const resolved = loaders.map((name) => createRequire(require.resolve(name)).resolve("ajv"));
+    expect(new Set(resolved)).toEqual(new Set([require.resolve("ajv")]));
+    expect((require("ajv/package.json") as { version: string }).version).toMatch(/^8\./);
   });
 });
