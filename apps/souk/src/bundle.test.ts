@@ -1,6 +1,10 @@
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { locationGuard } from "./bundle.ts";
+import { lazyKafkaValidators, locationGuard } from "./bundle.ts";
+import { REPO_ROOT } from "./repo-root.ts";
 
 describe("the bundle's location guard", () => {
   it("names the bundled packages whose code locates itself, and only those", () => {
@@ -29,6 +33,78 @@ describe("the bundle's location guard", () => {
       "/r/apps/souk/src/repo-root.ts",
     );
     expect([...found].sort()).toEqual(["@platformatic/kafka", "@platformatic/wasm-utils", "nested", "thread-stream"]);
+  });
+});
+
+describe("the Kafka client's lazy option validators", () => {
+  const kafkaDist = join(createRequire(import.meta.url).resolve("@platformatic/kafka"), "..");
+  const optionModules = ["admin", "base", "consumer", "producer"].map((client) =>
+    join(kafkaDist, "clients", client, "options.js"),
+  );
+
+  it("rewrites every ajv.compile of the client's options modules, and nothing else", async () => {
+    const rewritten = { count: 0 };
+    const plugin = lazyKafkaValidators(rewritten);
+    let calls = 0;
+    for (const file of optionModules) {
+      const code = await readFile(file, "utf8");
+      const eager = code.match(/\bajv\.compile\(/g)?.length ?? 0;
+      calls += eager;
+      const lazy = plugin.transform(code, file)?.code ?? "";
+      // The only compile left is the one inside the lazy validator, which runs on first use.
+      expect(lazy.match(/\bajv\.compile\(/g)).toHaveLength(1);
+      // Each call, and the lazy validator's own declaration in front.
+      expect(lazy.match(/\bsoukLazyValidator\(ajv, /g)).toHaveLength(eager + 1);
+      expect(lazy.replaceAll("soukLazyValidator(ajv, ", "ajv.compile(")).toContain(code);
+    }
+    expect(calls).toBeGreaterThan(30);
+    expect(rewritten.count).toBe(calls);
+    expect(
+      plugin.transform("const v = ajv.compile(schema);", join(kafkaDist, "clients", "admin", "admin.js")),
+    ).toBeNull();
+  });
+
+  it("leaves a strict client rejecting bad options with the client's own messages", async () => {
+    const { rolldown } = await import("rolldown");
+    const dir = join(REPO_ROOT, "node_modules", ".cache", `souk-lazy-validators-${process.pid}`);
+    await mkdir(dir, { recursive: true });
+    try {
+      const entry = join(dir, "entry.js");
+      await writeFile(entry, 'export { Admin } from "@platformatic/kafka";\n');
+      const rewritten = { count: 0 };
+      const build = await rolldown({
+        input: entry,
+        platform: "node",
+        cwd: REPO_ROOT,
+        external: (id) =>
+          id.startsWith("node:") || id.startsWith("@platformatic/wasm-utils") || id.startsWith("@node-rs/"),
+        plugins: [lazyKafkaValidators(rewritten)],
+        logLevel: "silent",
+      });
+      await build.write({ dir, format: "esm", entryFileNames: "bundled.js" });
+      await build.close();
+      expect(rewritten.count).toBeGreaterThan(30);
+      const { Admin } = (await import(
+        pathToFileURL(join(dir, "bundled.js")).href
+      )) as typeof import("@platformatic/kafka");
+      const brokers = ["127.0.0.1:1"];
+      expect(() => new Admin({ clientId: "strict", bootstrapBrokers: brokers, strict: true, timeout: -5 })).toThrow(
+        "/options/timeout must be >= 0.",
+      );
+      const strict = new Admin({ clientId: "strict", bootstrapBrokers: brokers, strict: true });
+      // Twice: the second call runs the validator compiled by the first, and reports its own errors.
+      for (let i = 0; i < 2; i++) {
+        await expect(strict.listTopics({ includeInternals: "yes" as unknown as boolean })).rejects.toThrow(
+          "/options/includeInternals must be boolean.",
+        );
+      }
+      await expect(strict.listTopics({ includeInternals: true, timeout: -1 } as never)).rejects.toThrow("/options");
+      // Not strict (Souk's clients): options are not validated at all, as without the rewrite.
+      const lenient = new Admin({ clientId: "lenient", bootstrapBrokers: brokers, timeout: -5 });
+      await Promise.all([strict.close(), lenient.close()]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
