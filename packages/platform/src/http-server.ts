@@ -15,6 +15,7 @@ import { newId } from "./clock.ts";
 import { fromConnectError, httpStatusOf, SoukError, type FieldViolation } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
+import { DeferredChildLogger } from "./request-logger.ts";
 import { ConnectError } from "@connectrpc/connect";
 import type {} from "@fastify/swagger";
 
@@ -143,7 +144,7 @@ export function problemOf(error: unknown, logger: FastifyBaseLogger): Problem {
 
 /**
  * Creates a Fastify server with Souk's defaults: request ids (`x-request-id` in and out),
- * pino request logs, a 1 MiB body limit, unknown body fields rejected (schemas say
+ * pino request logs (`request.log` made on first use: `DeferredChildLogger`), a 1 MiB body limit, unknown body fields rejected (schemas say
  * `additionalProperties: false`; Ajv is told not to strip them), problem+json for every
  * error and for unknown routes, RED metrics per route, and `GET /livez`, `GET /readyz`,
  * `GET /metrics`.
@@ -158,6 +159,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     },
     // Fastify's own per-request lines are off: one "request completed" line per request is logged below.
     logController: new LogController({ requestIdLogLabel: "reqId", disableRequestLogging: true }),
+    // `request.log` is made when a request first logs through it (most never do).
+    childLoggerFactory: (logger, bindings, childOptions) => new DeferredChildLogger(logger, bindings, childOptions),
     return503OnClosing: true,
     ...(options.trustProxy === undefined || options.trustProxy === "" ? {} : { trustProxy: options.trustProxy }),
     // Router errors (a malformed or oversized URL) get problem+json like every other error.

@@ -6,6 +6,7 @@ export * from "./http-server.ts";
 export * from "./in-process-client.ts";
 export * from "./lifecycle.ts";
 export * from "./log.ts";
+export * from "./request-logger.ts";
 export * from "./metrics.ts";
 export * from "./money.ts";
 export * from "./per-turn-loader.ts";
