@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isUuid, newId } from "./clock.ts";
+import { UUID } from "uuidv7";
+import { isUuid, newId, uuidText } from "./clock.ts";
 
 describe("newId", () => {
   it("makes distinct UUIDv7 ids in increasing order, past many refills of its random pool", () => {
@@ -29,5 +30,25 @@ describe("newId", () => {
     expect(counts.size).toBe(16);
     // 40,000 digits: 2,500 expected per digit (σ ≈ 48); a fair source stays well within ±10 %.
     for (const count of counts.values()) expect(Math.abs(count - 2_500)).toBeLessThan(250);
+  });
+});
+
+describe("uuidText", () => {
+  it("writes a UUID's 16 bytes as uuidv7's toString does, for any byte values", () => {
+    const cases = [
+      new Uint8Array(16),
+      new Uint8Array(16).fill(0xff),
+      Uint8Array.from({ length: 16 }, (_, i) => i * 17),
+    ];
+    for (let i = 0; i < 2_000; i++) cases.push(crypto.getRandomValues(new Uint8Array(16)));
+    for (const bytes of cases) expect(uuidText(bytes)).toBe(UUID.ofInner(bytes).toString());
+    expect(
+      uuidText(Uint8Array.from([0x01, 0x9a, 0xbc, 0xde, 0xf0, 0x12, 0x7f, 0x45, 0x89, 0xab, 0xcd, 0xef, 0, 1, 2, 3])),
+    ).toBe("019abcde-f012-7f45-89ab-cdef00010203");
+  });
+
+  it("refuses anything but 16 bytes", () => {
+    expect(() => uuidText(new Uint8Array(15))).toThrow(RangeError);
+    expect(() => uuidText(new Uint8Array(17))).toThrow("a UUID has 16 bytes, got 17");
   });
 });
