@@ -110,7 +110,7 @@ describe("ecosystemOf: Node settings of every process", () => {
       logsDir: "/logs",
     });
     for (const app of apps) {
-      expect(app.node_args).toEqual(["--max-semi-space-size=8", "--expose-gc"]);
+      expect(app.node_args).toEqual(["--max-semi-space-size=8", "--expose-gc", "--no-sparkplug"]);
       expect(app.env["NODE_COMPILE_CACHE"]).toMatch(/node-compile-cache$/);
       expect(app.env["MALLOC_ARENA_MAX"]).toBe("2");
       expect(app.env["MALLOC_TRIM_THRESHOLD_"]).toBe("131072");
