@@ -144,10 +144,10 @@ export function problemOf(error: unknown, logger: FastifyBaseLogger): Problem {
 
 /**
  * Creates a Fastify server with Souk's defaults: request ids (`x-request-id` in and out),
- * pino request logs (`request.log` made on first use: `DeferredChildLogger`), a 1 MiB body limit, unknown body fields rejected (schemas say
- * `additionalProperties: false`; Ajv is told not to strip them), problem+json for every
- * error and for unknown routes, RED metrics per route, and `GET /livez`, `GET /readyz`,
- * `GET /metrics`.
+ * pino request logs (`request.log` made on first use: `DeferredChildLogger`), a 1 MiB body
+ * limit, unknown body fields rejected (schemas say `additionalProperties: false`; Ajv is told
+ * not to strip them), problem+json for every error and for unknown routes, RED metrics per
+ * route, and `GET /livez`, `GET /readyz`, `GET /metrics`.
  */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const app = Fastify({

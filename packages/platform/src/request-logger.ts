@@ -36,7 +36,8 @@ export class DeferredChildLogger implements FastifyBaseLogger {
   #child: FastifyBaseLogger | undefined;
 
   /**
-   * @param parent a pino logger or child (its `levelVal` decides what is written)
+   * @param parent a pino logger or child (its `levelVal` decides what is written; a logger
+   *   without one gets its child made on the first call at any level)
    * @param bindings the child's bindings, e.g. `{ reqId }`
    * @param options pino's child options, passed on unchanged
    */
