@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { NODE_ARGS } from "./node-options.ts";
+import { collectSettledGarbage, SETTLED_GARBAGE_DELAY_MS } from "./startup-garbage.ts";
 
 const MODULE = fileURLToPath(new URL("./startup-garbage.ts", import.meta.url));
 
@@ -42,5 +43,30 @@ describe("collectStartupGarbage", () => {
     const { collected, before, after } = collectIn(["--max-semi-space-size=8"]);
     expect(collected).toBe(false);
     expect(after).toBe(before);
+  });
+});
+
+describe("collectSettledGarbage", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("collects once, when the delay has passed, on a timer that does not hold the process", () => {
+    vi.useFakeTimers();
+    const collect = vi.fn();
+    const timer = collectSettledGarbage(SETTLED_GARBAGE_DELAY_MS, collect);
+    expect(timer.hasRef()).toBe(false);
+    vi.advanceTimersByTime(SETTLED_GARBAGE_DELAY_MS - 1);
+    expect(collect).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(collect).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(10 * SETTLED_GARBAGE_DELAY_MS);
+    expect(collect).toHaveBeenCalledTimes(1);
+  });
+
+  it("collects nothing once cleared", () => {
+    vi.useFakeTimers();
+    const collect = vi.fn();
+    clearTimeout(collectSettledGarbage(1_000, collect));
+    vi.advanceTimersByTime(5_000);
+    expect(collect).not.toHaveBeenCalled();
   });
 });

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { createLogger, exitGracefullyOnSignals, loadConfig } from "@souk/platform";
 import { DEFAULT_GRPC_PORTS, DistributedConfig, isProcessName, PROCESS_NAMES, SERVICE_NAMES } from "./config.ts";
 import { startService } from "./service.process.ts";
-import { collectStartupGarbage } from "../startup-garbage.ts";
+import { collectSettledGarbage, collectStartupGarbage } from "../startup-garbage.ts";
 
 /** Help of `souk start <service>`. */
 export const START_SERVICE_USAGE = `Usage: souk start <service>
@@ -17,9 +17,10 @@ SOUK_SHUTDOWN_TIMEOUT_MS, and the services' own variables. SIGTERM / SIGINT drai
 
 /**
  * `souk start <service>` (argv: the arguments after `start`): starts that process with
- * `startService`, collects the garbage of its start (`collectStartupGarbage`), then drains it
- * on SIGTERM / SIGINT (exitGracefullyOnSignals, bounded by SOUK_SHUTDOWN_TIMEOUT_MS). `--help`
- * prints the usage; a missing or unknown name prints it to stderr and sets exit code 2.
+ * `startService`, collects the garbage of its start (`collectStartupGarbage`, and again once its
+ * consumers have settled: `collectSettledGarbage`), then drains it on SIGTERM / SIGINT
+ * (exitGracefullyOnSignals, bounded by SOUK_SHUTDOWN_TIMEOUT_MS). `--help` prints the usage; a
+ * missing or unknown name prints it to stderr and sets exit code 2.
  *
  * @throws ConfigError naming every bad variable; startup errors of `startService`.
  */
@@ -44,5 +45,6 @@ export async function runStartCommand(argv: string[]): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, name: "souk" });
   const running = await startService(name, { logger });
   collectStartupGarbage();
+  collectSettledGarbage();
   exitGracefullyOnSignals(logger.child({ service: name }), () => running.stop(), config.SOUK_SHUTDOWN_TIMEOUT_MS);
 }
