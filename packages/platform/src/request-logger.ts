@@ -2,18 +2,8 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Bindings, ChildLoggerOptions, Level, LevelWithSilentOrString } from "pino";
 
-/** pino's numeric value of each level: a call below the parent's level writes nothing. */
-const LEVEL_VALUES: Readonly<Record<Level, number>> = {
-  fatal: 60,
-  error: 50,
-  warn: 40,
-  info: 30,
-  debug: 20,
-  trace: 10,
-};
-
 /** What `DeferredChildLogger` needs of its parent: a pino logger (or a child of one). */
-type ParentLogger = FastifyBaseLogger & { readonly levelVal: number };
+type ParentLogger = FastifyBaseLogger & { readonly isLevelEnabled?: (level: Level) => boolean };
 
 /**
  * A child of a pino logger that is made only when something is logged through it. Fastify asks
@@ -36,13 +26,13 @@ export class DeferredChildLogger implements FastifyBaseLogger {
   #child: FastifyBaseLogger | undefined;
 
   /**
-   * @param parent a pino logger or child (its `levelVal` decides what is written; a logger
+   * @param parent a pino logger or child (its `isLevelEnabled` decides what is written; a logger
    *   without one gets its child made on the first call at any level)
    * @param bindings the child's bindings, e.g. `{ reqId }`
    * @param options pino's child options, passed on unchanged
    */
   constructor(parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions = {}) {
-    this.#parent = parent as ParentLogger;
+    this.#parent = parent;
     this.#bindings = bindings;
     this.#options = options;
   }
@@ -66,7 +56,7 @@ export class DeferredChildLogger implements FastifyBaseLogger {
 
   /** The logger a call at `level` goes to, or undefined when nothing would be written. */
   #target(level: Level): FastifyBaseLogger | undefined {
-    if (this.#child === undefined && LEVEL_VALUES[level] < this.#parent.levelVal) return undefined;
+    if (this.#child === undefined && this.#parent.isLevelEnabled?.(level) === false) return undefined;
     return this.#made();
   }
 
