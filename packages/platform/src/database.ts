@@ -37,6 +37,16 @@ const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
  * or may not exist server-side, so it is closed (a Close of a missing statement is no error) and
  * the next use prepares it under a new name.
  */
+/**
+ * How a statement is to be sent: its name (`""`: unnamed), whether to Parse it first, and, for a
+ * prepared statement, the shape of its rows as its first run described them (`null`: none).
+ */
+interface StatementPlan {
+  readonly name: string;
+  readonly parse: boolean;
+  readonly rows?: RowDescription | null;
+}
+
 class PreparedStatements {
   readonly #names = new Map<string, { readonly name: string; readonly rows: RowDescription | null }>();
   #closing: string[] = [];
@@ -46,7 +56,7 @@ class PreparedStatements {
    * The statement's name, whether it must be parsed first, and, once prepared, the shape of its
    * rows as its first run described them (`null`: it returns none).
    */
-  lookup(text: string): { name: string; parse: boolean; rows?: RowDescription | null } {
+  lookup(text: string): StatementPlan {
     const known = this.#names.get(text);
     if (known === undefined) return { name: `souk_${++this.#counter}`, parse: true };
     this.#names.delete(text);
@@ -211,9 +221,7 @@ class PgliteConnection implements DatabaseConnection {
     const begin = this.cancelPendingBegin();
     const parts = begin ? [protocol.serialize.query("begin")] : [];
     for (const name of this.#statements.takeClosing()) parts.push(protocol.serialize.close({ type: "S", name }));
-    const statement: { name: string; parse: boolean; rows?: RowDescription | null } = PREPARABLE.test(text)
-      ? this.#statements.lookup(text)
-      : { name: "", parse: true };
+    const statement: StatementPlan = PREPARABLE.test(text) ? this.#statements.lookup(text) : { name: "", parse: true };
     if (statement.parse) parts.push(protocol.serialize.parse({ name: statement.name, text }));
     parts.push(protocol.serialize.bind({ statement: statement.name, values }));
     // A prepared statement's rows keep the shape its first run described (Postgres refuses to run
