@@ -91,7 +91,7 @@ export async function createGateway(deps: GatewayDeps): Promise<{ app: HttpServe
   });
 
   const hub = createOrderStatusHub(deps.eventLog, logger);
-  await registerOpenApi(app, config.GATEWAY_PUBLIC_URL);
+  registerOpenApi(app, config.GATEWAY_PUBLIC_URL);
   await app.register(async (api: HttpServer) => {
     api.setValidatorCompiler(validatorCompiler);
     // JSON only: a text/plain body is 415, not a string that fails validation.
