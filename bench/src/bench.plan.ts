@@ -1,5 +1,6 @@
 // How much a run measures: the full run (about 12 minutes on the 2-core development machine) or
 // --quick (CI smoke: under 2 minutes for both topologies). Pure data.
+import { SETTLED_GARBAGE_DELAY_MS } from "../../apps/souk/src/startup-garbage.ts";
 import { DEFAULT_STOP_RULE, type StopRule } from "./ladder.ts";
 import type { Scenario } from "./shopper.operations.ts";
 
@@ -51,6 +52,14 @@ export interface BenchPlan {
   readonly embeddedRestart: boolean;
   /** Quiet time before reading idle memory (ms). */
   readonly idleSettleMs: number;
+  /**
+   * Time after `souk up` before reading the cluster's idle memory (ms). A process is ready a few
+   * seconds before it is idle: its Kafka consumer groups join after the broker's initial
+   * rebalance delay (3 s), its first polls settle, and it collects that garbage once more
+   * SETTLED_GARBAGE_DELAY_MS after it starts (apps/souk/src/startup-garbage.ts). The memory
+   * `idleSettleMs` after `up` is recorded too, as `justUp`.
+   */
+  readonly clusterSettleMs: number;
 }
 
 /** The ladder of a scenario: checkout and cart have fewer customers to go around, and checkout a slower normal. */
@@ -100,6 +109,7 @@ export const FULL_PLAN: BenchPlan = {
   redisRequests: 100_000,
   embeddedRestart: true,
   idleSettleMs: 3_000,
+  clusterSettleMs: SETTLED_GARBAGE_DELAY_MS + 5_000,
 };
 
 /** --quick: the CI smoke run. */
@@ -125,4 +135,5 @@ export const QUICK_PLAN: BenchPlan = {
   redisRequests: 20_000,
   embeddedRestart: false,
   idleSettleMs: 500,
+  clusterSettleMs: 500,
 };

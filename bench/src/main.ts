@@ -44,6 +44,7 @@ import {
   clusterUp,
   runningCluster,
   startBackingServices,
+  type ClusterProcessMemory,
 } from "./topology/distributed.topology.ts";
 import { undiciTransport } from "./undici.transport.ts";
 
@@ -227,6 +228,7 @@ async function runDistributed(ctx: RunContext): Promise<TopologyResult> {
   }
   progress.log("distributed: souk up");
   const up = await clusterUp(STORE_ENV, (line) => progress.status(`up: ${line}`));
+  const upAt = performance.now();
   let result: TopologyResult = {
     topology: "distributed",
     baseUrl: up.baseUrl,
@@ -246,17 +248,20 @@ async function runDistributed(ctx: RunContext): Promise<TopologyResult> {
   };
   try {
     const caPem = await readFile(paths.caCertPath, "utf8");
+    const perProcess = (memory: readonly ClusterProcessMemory[]) =>
+      memory.map((p) => `${p.name.replace("souk-", "")} ${megabytes(p.rssBytes)}`).join(", ");
     await sleep(plan.idleSettleMs);
+    const justUp = await clusterMemory();
+    progress.log(`distributed: RSS per process just after up ${perProcess(justUp)} MB`);
+    await sleep(Math.max(0, plan.clusterSettleMs - (performance.now() - upAt)));
     const idle = await clusterMemory();
-    progress.log(
-      `distributed: idle RSS per process ${idle.map((p) => `${p.name.replace("souk-", "")} ${megabytes(p.rssBytes)}`).join(", ")} MB`,
-    );
+    progress.log(`distributed: idle RSS per process ${perProcess(idle)} MB`);
     const prepared = await prepare(ctx, "distributed", up.baseUrl, caPem);
     result = { ...result, products: prepared.products, productBodyBytes: prepared.productBodyBytes };
     await runScenarios(ctx, "distributed", up.baseUrl, caPem, prepared, ladders, checkOurs);
     await sleep(plan.idleSettleMs);
     const afterLoad = await clusterMemory();
-    result = { ...result, memory: { kind: "distributed", idle, afterLoad } };
+    result = { ...result, memory: { kind: "distributed", idle, justUp, afterLoad } };
   } catch (error) {
     result = { ...result, error: messageOf(error) };
     progress.log(`distributed: stopped early: ${messageOf(error)}`);

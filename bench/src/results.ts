@@ -63,8 +63,10 @@ export function peakScenarioOf(memory: EmbeddedMemory): Scenario | undefined {
 /** Memory of the cluster's processes. */
 export interface DistributedMemory {
   readonly kind: "distributed";
-  /** After `up`, before any load. */
+  /** Settled after `up` (BenchPlan.clusterSettleMs), before any load: what the target judges. */
   readonly idle: readonly ClusterProcessMemory[];
+  /** Just after `up` (BenchPlan.idleSettleMs), while consumers still join; absent in older results. */
+  readonly justUp?: readonly ClusterProcessMemory[];
   /** Once the load is over. */
   readonly afterLoad: readonly ClusterProcessMemory[];
 }

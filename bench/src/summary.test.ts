@@ -39,6 +39,12 @@ describe("summary.md", () => {
     );
   });
 
+  it("gives each cluster process its settled idle memory beside the one just after up", () => {
+    expect(markdown).toContain("| process | idle RSS MB | just after up RSS MB | after load RSS MB | peak RSS MB |");
+    expect(markdown).toContain("| souk-catalog | 150.0 | 155.0 | 190.0 | 200.0 |");
+    expect(markdown).toContain("| souk-gateway-1 | 170.0 | — | — | 180.0 |");
+  });
+
   it("formats figures and verdicts", () => {
     expect(verdictMark(true)).toBe("✅ pass");
     expect(verdictMark(false)).toBe("❌ fail");

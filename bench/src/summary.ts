@@ -132,16 +132,20 @@ function topologySection(t: TopologyResult, charts: readonly ChartFile[]): strin
   }
   if (t.memory?.kind === "distributed") {
     const after = new Map(t.memory.afterLoad.map((p) => [p.name, p]));
+    const early = new Map((t.memory.justUp ?? []).map((p) => [p.name, p]));
     lines.push(
-      `\`souk up\` took ${(t.readyMs / 1000).toFixed(1)} s. Resident memory per process:`,
+      `\`souk up\` took ${(t.readyMs / 1000).toFixed(1)} s. Resident memory per process ` +
+        `(idle: settled after \`up\`, before any load; just after up: while consumers still join):`,
       "",
       ...table(
-        ["process", "idle RSS MB", "after load RSS MB", "peak RSS MB"],
+        ["process", "idle RSS MB", "just after up RSS MB", "after load RSS MB", "peak RSS MB"],
         t.memory.idle.map((p) => {
+          const before = early.get(p.name);
           const later = after.get(p.name);
           return [
             p.name,
             mb(p.rssBytes),
+            before === undefined ? "—" : mb(before.rssBytes),
             later === undefined ? "—" : mb(later.rssBytes),
             mb(later?.peakRssBytes ?? p.peakRssBytes),
           ];
