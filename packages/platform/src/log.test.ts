@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { Writable } from "node:stream";
 import type { FastifyBaseLogger } from "fastify";
 import { pino } from "pino";
@@ -48,6 +49,36 @@ describe("the process logger", () => {
       payment: { card: { number: "[redacted]", cvc: "[redacted]", expMonth: 12 } },
       req: { headers: { authorization: "[redacted]", accept: "application/json" } },
     });
+  });
+});
+
+describe("the process logger on stdout", () => {
+  /** Runs a Node process that logs `lines` lines through `createLogger` to stdout, then ends by `ending`. */
+  const logThenEnd = (lines: number, ending: string) =>
+    new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const script = `
+        import { createLogger } from ${JSON.stringify(new URL("./log.ts", import.meta.url).href)};
+        const logger = createLogger({ level: "info" });
+        for (let i = 0; i < ${lines}; i++) logger.info({ i }, "line");
+        ${ending}`;
+      const child = execFile(process.execPath, ["--input-type=module", "-e", script], { maxBuffer: 64 << 20 });
+      let stdout = "";
+      child.stdout!.on("data", (chunk: string) => (stdout += chunk));
+      child.on("close", (code) => resolve({ code, stdout }));
+    });
+  const numbers = (stdout: string) =>
+    stdout
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => (JSON.parse(line) as { i: number }).i);
+
+  it("loses no line when the process exits or crashes right after logging (its writes are asynchronous)", async () => {
+    const exited = await logThenEnd(3_000, "process.exit(3);");
+    expect(exited.code).toBe(3);
+    expect(numbers(exited.stdout)).toEqual(Array.from({ length: 3_000 }, (_, i) => i));
+    const crashed = await logThenEnd(3_000, 'throw new Error("boom");');
+    expect(crashed.code).toBe(1);
+    expect(numbers(crashed.stdout)).toEqual(Array.from({ length: 3_000 }, (_, i) => i));
   });
 });
 
