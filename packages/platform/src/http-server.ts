@@ -15,6 +15,7 @@ import { newId } from "./clock.ts";
 import { fromConnectError, httpStatusOf, SoukError, type FieldViolation } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
+import { lazySerializerFactory } from "./lazy-serializer.ts";
 import { DeferredChildLogger } from "./request-logger.ts";
 import { ConnectError } from "@connectrpc/connect";
 import type {} from "@fastify/swagger";
@@ -168,6 +169,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       void sendProblem(reply, request, problemOf(error, request.log));
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: true, useDefaults: true } },
+    // Response serializers compile on a route's first reply of each status, not all at ready.
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory() } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
 
   app.addHook("onRequest", async (request, reply) => {
