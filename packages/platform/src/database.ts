@@ -32,12 +32,6 @@ const PGLITE_MAX_PREPARED_STATEMENTS = 500;
 const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
 
 /**
- * The named prepared statements of one PGlite session, by SQL text, least recently used first
- * (a Map keeps insertion order). Names are never reused: a statement whose first use failed may
- * or may not exist server-side, so it is closed (a Close of a missing statement is no error) and
- * the next use prepares it under a new name.
- */
-/**
  * How a statement is to be sent: its name (`""`: unnamed), whether to Parse it first, and, for a
  * prepared statement, the shape of its rows as its first run described them (`null`: none).
  */
@@ -47,6 +41,12 @@ interface StatementPlan {
   readonly rows?: RowDescription | null;
 }
 
+/**
+ * The named prepared statements of one PGlite session, by SQL text, least recently used first
+ * (a Map keeps insertion order). Names are never reused: a statement whose first use failed may
+ * or may not exist server-side, so it is closed (a Close of a missing statement is no error) and
+ * the next use prepares it under a new name.
+ */
 class PreparedStatements {
   readonly #names = new Map<string, { readonly name: string; readonly rows: RowDescription | null }>();
   #closing: string[] = [];
