@@ -12,8 +12,8 @@ import { join } from "node:path";
  * (`collectStartupGarbage`: ~25 MB less RSS idle). `--no-sparkplug` turns off V8's baseline
  * compiler (Sparkplug), the tier between the interpreter and the optimizing compilers (Maglev,
  * TurboFan): its machine code for the code a process runs at start stays resident. Measured on
- * the whole cluster 40 s after `npm run up`: 1,062 → 1,045 MB over the eleven processes (gateway
- * 102.9 → 100.4 MB) and `up` no slower (7.3 / 7.1 s). Its cost at run time measured nothing: the
+ * the whole cluster 40 s after `npm run up`: 1,062 → 1,045 MiB over the eleven processes (gateway
+ * 102.9 → 100.4 MiB) and `up` no slower (7.3 / 7.1 s). Its cost at run time measured nothing: the
  * embedded store's CPU per product page at 3,000/s, four alternating runs each, 6.11 against 6.18 s
  * per 36,000 requests (±7 % between runs) — the hot request path is optimized by Maglev and
  * TurboFan either way.

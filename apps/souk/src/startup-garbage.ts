@@ -24,8 +24,8 @@ export function collectStartupGarbage(): boolean {
  * RabbitMQ consumers subscribe ~1–2 s later here, and a group's rebalance can take several
  * seconds — and what that leaves behind sits in the old generation until a major GC, which an
  * idle process may not run for a long time. Measured on the whole cluster 40 s after `npm run up`
- * (one run each): payments 100.9 → 95.9 MB, notifications 102.9 → 96.3 MB, all eleven 1,041 →
- * 1,032 MB.
+ * (one run each, VmRSS in MiB): payments 100.9 → 95.9 MiB, notifications 102.9 → 96.3 MiB, all
+ * eleven 1,041 → 1,032 MiB.
  */
 export const SETTLED_GARBAGE_DELAY_MS = 10_000;
 

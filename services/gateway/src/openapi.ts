@@ -54,7 +54,7 @@ type RecordedRoute = Pick<RouteOptions, "method" | "url" | "schema" | "config">;
  * GET /openapi.json, and Swagger UI at /docs with its assets served from the package (works offline).
  *
  * The documentation machinery (@fastify/swagger, Swagger UI with @fastify/static, the `yaml`
- * package: ~130 modules, ~3.5 MB of an idle gateway's RSS) loads on the first request for it,
+ * package: ~130 modules, ~3.5 MiB of an idle gateway's RSS) loads on the first request for it,
  * not at start: the gateway records each route's method, URL and schema as it is added, and the
  * first request to /openapi.json or /docs builds a separate Fastify app that registers both
  * plugins and those routes (their handlers never run there), then answers through it
