@@ -6,7 +6,7 @@ import { context, trace, TraceFlags } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createHttpServer } from "./http-server.ts";
-import { createLogger, isoTimeField } from "./log.ts";
+import { createLogger, isoTimeField, STDOUT_FLUSH_MS } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
 import { DeferredChildLogger } from "./request-logger.ts";
 
@@ -79,6 +79,30 @@ describe("the process logger on stdout", () => {
     const crashed = await logThenEnd(3_000, 'throw new Error("boom");');
     expect(crashed.code).toBe(1);
     expect(numbers(crashed.stdout)).toEqual(Array.from({ length: 3_000 }, (_, i) => i));
+    // Fewer lines than one batch: all of them still in the logger's buffer when the process ends.
+    const few = await logThenEnd(3, "process.exit(0);");
+    expect(numbers(few.stdout)).toEqual([0, 1, 2]);
+    const fewCrashed = await logThenEnd(3, 'throw new Error("boom");');
+    expect(numbers(fewCrashed.stdout)).toEqual([0, 1, 2]);
+  });
+
+  it("holds a quiet process's lines for a batch, then writes them within its flush period", async () => {
+    expect(STDOUT_FLUSH_MS).toBeLessThan(1_000);
+    // Two lines logged, "held" written to stdout synchronously right after, "later" a second
+    // later (five flush periods), then the process waits on: the lines come between the two.
+    const { stdout } = await logThenEnd(
+      2,
+      `import { writeSync } from "node:fs";
+      writeSync(1, "held\\n");
+      setTimeout(() => writeSync(1, "later\\n"), 1_000);
+      setTimeout(() => process.exit(0), 1_500);`,
+    );
+    expect(stdout.split("\n").filter((line) => line !== "")).toEqual([
+      "held",
+      expect.stringContaining('"i":0'),
+      expect.stringContaining('"i":1'),
+      "later",
+    ]);
   });
 });
 
