@@ -50,13 +50,20 @@ export const GatewayConfig = Type.Object({
     default: 2_000,
     description:
       "How long GET /v1/products/{id} and GET /v1/products may reuse catalog's answer (a product, a page of a " +
-      "listing) from this process's memory, in ms (0 = ask catalog every time); stock is asked of inventory on " +
-      "every request",
+      "listing) from this process's memory, in ms (0 = ask catalog every time); stock has GATEWAY_STOCK_CACHE_TTL_MS",
+  }),
+  GATEWAY_STOCK_CACHE_TTL_MS: Type.Integer({
+    minimum: 0,
+    default: 1_000,
+    description:
+      "How long product pages and listings may show a SKU's available units from this process's memory, in ms " +
+      "(0 = ask inventory on every request); a request with Cache-Control: no-cache asks inventory. Checkout " +
+      "reserves against inventory's own count, never this one",
   }),
   GATEWAY_PRODUCT_CACHE_MAX_ENTRIES: Type.Integer({
     minimum: 1,
     default: 10_000,
-    description: "Most products the gateway's product cache holds",
+    description: "Most products the gateway's product cache holds, and most SKUs its stock cache holds",
   }),
   GATEWAY_LISTING_CACHE_MAX_PRODUCTS: Type.Integer({
     minimum: 100,

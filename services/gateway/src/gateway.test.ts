@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { decodeProtectedHeader } from "jose";
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { Product } from "@souk/contracts/catalog";
 import { InventoryService } from "@souk/contracts/inventory";
 import { randomUUID } from "node:crypto";
@@ -17,6 +17,7 @@ import { grpcClient } from "@souk/platform/grpc";
 import { testLogger } from "@souk/platform/testing";
 import { createGateway, GatewayConfig } from "./index.ts";
 import { availabilityLoader, productLoader } from "./routes/catalog.loaders.ts";
+import { asksFresh } from "./routes/products.routes.ts";
 import { forgeAccessToken, newForeignSigningKey } from "./testing/forged-tokens.ts";
 import { composeStore, type TestStore } from "./testing/store.ts";
 
@@ -137,9 +138,13 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
     };
   }
 
-  /** Units of a product the API says are available now. */
+  /** Units of a product the API says are available now (Cache-Control: no-cache: past the stock cache). */
   async function availableOf(productId: string): Promise<number> {
-    const response = await app.inject({ method: "GET", url: `/v1/products/${productId}` });
+    const response = await app.inject({
+      method: "GET",
+      url: `/v1/products/${productId}`,
+      headers: { "cache-control": "no-cache" },
+    });
     expect(response.statusCode).toBe(200);
     return response.json<{ available: number }>().available;
   }
@@ -454,7 +459,7 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
     });
   });
 
-  it("reuses catalog's answer for a product page (one call for concurrent misses), never a 404, and always asks stock", async () => {
+  it("reuses catalog's answer for a product page (one call for concurrent misses), never a 404", async () => {
     const getProduct = vi.spyOn(store.clients.catalog, "getProduct");
     const batchGetProducts = vi.spyOn(store.clients.catalog, "batchGetProducts");
     const getAvailability = vi.spyOn(store.clients.inventory, "getAvailability");
@@ -470,9 +475,6 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
       }
       expect(askedFor(cold.id)).toHaveLength(1);
       expect(getProduct).not.toHaveBeenCalled();
-      // Stock is asked for every page: six SKU slots, however the pages shared calls.
-      const skusAsked = getAvailability.mock.calls.flatMap(([request]) => request.skus ?? []);
-      expect(skusAsked.filter((sku) => sku === cold.sku)).toHaveLength(6);
 
       const unknown = "0190f2a0-0000-7000-8000-00000000beef";
       for (let i = 0; i < 2; i++) {
@@ -498,9 +500,8 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
     }
   });
 
-  it("reuses catalog's listing pages per query (one call for concurrent misses), keeps no errors, always asks stock", async () => {
+  it("reuses catalog's listing pages per query (one call for concurrent misses), keeps no errors", async () => {
     const listProducts = vi.spyOn(store.clients.catalog, "listProducts");
-    const getAvailability = vi.spyOn(store.clients.inventory, "getAvailability");
     const category = products.at(-1)!.category;
     const url = `/v1/products?category=${category}&limit=3`;
     try {
@@ -513,8 +514,6 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
         );
       }
       expect(listProducts).toHaveBeenCalledTimes(1);
-      const skusAsked = getAvailability.mock.calls.flatMap(([request]) => request.skus ?? []);
-      expect(skusAsked.filter((sku) => sku === expected[0]!.sku)).toHaveLength(5);
 
       // Another query, limit or cursor is another page; the same query with "" for "all" is the same page.
       await app.inject({ method: "GET", url: `/v1/products?category=${category}&limit=4` });
@@ -545,8 +544,75 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
       await small.close();
     } finally {
       listProducts.mockRestore();
-      getAvailability.mockRestore();
     }
+  });
+
+  it("keeps inventory's stock per SKU for GATEWAY_STOCK_CACHE_TTL_MS; Cache-Control: no-cache asks now; 0 asks every time", async () => {
+    const getAvailability = vi.spyOn(store.clients.inventory, "getAvailability");
+    const target = products.filter((p) => p.id !== product.id && p.sku !== store.unstockedSku).at(-3) as Product;
+    const seeded = store.stockBySku.get(target.sku) ?? 0;
+    const asked = () =>
+      getAvailability.mock.calls.flatMap(([request]) => request.skus ?? []).filter((sku) => sku === target.sku).length;
+    const page = (server: HttpServer, headers: Record<string, string> = {}) =>
+      server.inject({ method: "GET", url: `/v1/products/${target.id}`, headers });
+    const shown = async (server: HttpServer, headers: Record<string, string> = {}) =>
+      (await page(server, headers)).json<{ available: number }>().available;
+    const listed = async (server: HttpServer) =>
+      (await server.inject({ method: "GET", url: `/v1/products?category=${target.category}&limit=100` }))
+        .json<{ items: { id: string; available: number }[] }>()
+        .items.find((item) => item.id === target.id)?.available;
+    const kept = await gateway({ GATEWAY_STOCK_CACHE_TTL_MS: "60000" });
+    const brief = await gateway({ GATEWAY_STOCK_CACHE_TTL_MS: "50" });
+    const uncached = await gateway({ GATEWAY_STOCK_CACHE_TTL_MS: "0" });
+    try {
+      // Four concurrent pages, one after them and a listing that holds the product: one ask.
+      const first = await Promise.all(Array.from({ length: 4 }, () => shown(kept)));
+      expect([...first, await shown(kept), await listed(kept)]).toEqual(Array(6).fill(seeded));
+      expect(asked()).toBe(1);
+
+      // Inventory's count changes: a kept answer still shows the old one, a no-cache request the
+      // new one — and keeps it for the requests after it.
+      await store.clients.inventory.setStockLevels({ entries: [{ sku: target.sku, onHand: BigInt(seeded + 7) }] });
+      expect(await shown(kept)).toBe(seeded);
+      expect(await shown(kept, { "cache-control": "no-cache" })).toBe(seeded + 7);
+      expect(await shown(kept, { "Cache-Control": "max-age=0" })).toBe(seeded + 7);
+      expect(await shown(kept)).toBe(seeded + 7);
+      expect(asked()).toBe(3);
+
+      // Once the TTL has passed, inventory is asked again.
+      expect(await shown(brief)).toBe(seeded + 7);
+      await store.clients.inventory.setStockLevels({ entries: [{ sku: target.sku, onHand: BigInt(seeded + 1) }] });
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(await shown(brief)).toBe(seeded + 1);
+
+      // Errors are not kept: inventory refusing once fails that request only.
+      getAvailability.mockRejectedValueOnce(new ConnectError("inventory is down", Code.Unavailable));
+      expect((await page(uncached)).statusCode).toBe(503);
+      expect(await shown(uncached)).toBe(seeded + 1);
+
+      // GATEWAY_STOCK_CACHE_TTL_MS=0: every request asks.
+      getAvailability.mockClear();
+      for (let i = 0; i < 3; i++) await shown(uncached);
+      expect(asked()).toBe(3);
+    } finally {
+      await store.clients.inventory.setStockLevels({ entries: [{ sku: target.sku, onHand: BigInt(seeded) }] });
+      getAvailability.mockRestore();
+      await Promise.all([kept.close(), brief.close(), uncached.close()]);
+    }
+  });
+
+  it.each([
+    [undefined, false],
+    ["no-cache", true],
+    ["No-Cache", true],
+    ["max-age=0", true],
+    ['max-age="0"', true],
+    ["private, no-cache", true],
+    ["max-age=60", false],
+    ["no-store", false],
+    ["", false],
+  ])("reads Cache-Control %j as asking for fresh stock: %s", (header, fresh) => {
+    expect(asksFresh(header)).toBe(fresh);
   });
 
   describe("upstream reads coalesced per turn of the event loop", () => {

@@ -134,6 +134,10 @@ export async function createGateway(deps: GatewayDeps): Promise<{ app: HttpServe
         maxEntries: config.GATEWAY_PRODUCT_CACHE_MAX_ENTRIES,
         maxListingProducts: config.GATEWAY_LISTING_CACHE_MAX_PRODUCTS,
       },
+      stockCache: {
+        ttlMs: config.GATEWAY_STOCK_CACHE_TTL_MS,
+        maxEntries: config.GATEWAY_PRODUCT_CACHE_MAX_ENTRIES,
+      },
     });
     cartRoutes(api, { cart: clients.cart, auth });
     checkoutRoutes(api, { orders: clients.orders, auth, waitMs: config.GATEWAY_CHECKOUT_WAIT_MS });

@@ -51,9 +51,12 @@ export async function claimProducts(
   return candidates;
 }
 
-/** The current `available` of a product (GET /v1/products/{id}). */
+/**
+ * The current `available` of a product (GET /v1/products/{id} with `Cache-Control: no-cache`:
+ * inventory's count now, not one the gateway kept for up to GATEWAY_STOCK_CACHE_TTL_MS).
+ */
 export async function availableOf(api: Api, productId: string): Promise<number> {
-  const response = await api.get<Product>(`/v1/products/${productId}`);
+  const response = await api.get<Product>(`/v1/products/${productId}`, { headers: { "cache-control": "no-cache" } });
   expect(response.status, response.text).toBe(200);
   return response.body.available;
 }

@@ -1,4 +1,5 @@
 import type { Client } from "@connectrpc/connect";
+import { LRUCache } from "lru-cache";
 import type { CatalogService, Product } from "@souk/contracts/catalog";
 import type { InventoryService } from "@souk/contracts/inventory";
 import { perTurnLoader } from "@souk/platform";
@@ -10,27 +11,55 @@ const MAX_SKUS_PER_CALL = 500;
 /** Most ids one coalesced BatchGetProducts call carries (catalog's own limit, `MAX_BATCH_IDS`). */
 const MAX_IDS_PER_CALL = 200;
 
+/** Settings of the gateway's cache of stock levels (`GATEWAY_STOCK_CACHE_TTL_MS`). */
+export interface StockCacheOptions {
+  /** How long inventory's answer for a SKU is reused, in ms; 0 asks inventory on every request. */
+  readonly ttlMs: number;
+  /** Most SKUs kept. */
+  readonly maxEntries: number;
+}
+
+/** Inventory asked on every request: no stock is kept. */
+const NO_STOCK_CACHE: StockCacheOptions = { ttlMs: 0, maxEntries: 1 };
+
 /**
  * Available units of SKUs, from inventory, for many concurrent requests at once
  * (`perTurnLoader`): every load made during one turn of the event loop — every request whose
  * bytes, or whose rate-limit answer from Redis, arrived in that turn — becomes one
  * GetAvailability call (at most 500 SKUs each), so N product pages served together cost one
- * round trip instead of N. Nothing is kept after the call answers: each request still sees
- * stock as inventory tells it at that moment.
+ * round trip instead of N.
  *
- * Returns `(skus) => Promise<Map<sku, available units>>`; a SKU inventory does not know has 0.
+ * With `cache.ttlMs` > 0 each SKU's answer is kept that long in this process's memory (an LRU
+ * of `cache.maxEntries` SKUs, `lru-cache`, whose `fetch` also joins concurrent misses of one
+ * SKU): the product page is the store's most repeated read, and stock shown on it is a display —
+ * a checkout reserves against inventory's own count, never this one. A load with `fresh` asks
+ * inventory regardless (and keeps the new answer); errors are not kept. Without a cache, each
+ * request sees stock as inventory tells it at that moment.
+ *
+ * Returns `(skus, { fresh }) => Promise<Map<sku, available units>>`; a SKU inventory does not
+ * know has 0.
  * @throws whatever the call throws (a ConnectError, e.g. UNAVAILABLE), to every request in the batch.
  */
 export function availabilityLoader(
   inventory: Client<typeof InventoryService>,
-): (skus: readonly string[]) => Promise<ReadonlyMap<string, number>> {
+  cache: StockCacheOptions = NO_STOCK_CACHE,
+): (skus: readonly string[], options?: { readonly fresh?: boolean }) => Promise<ReadonlyMap<string, number>> {
   const load = perTurnLoader<string, number>(async (skus) => {
     const available = availabilityBySku((await inventory.getAvailability({ skus: [...skus] })).levels);
     return skus.map((sku) => available.get(sku) ?? 0);
   }, MAX_SKUS_PER_CALL);
-  return async (skus) => {
+  const kept =
+    cache.ttlMs > 0
+      ? new LRUCache<string, number>({ max: cache.maxEntries, ttl: cache.ttlMs, fetchMethod: (sku) => load(sku) })
+      : undefined;
+  const unitsOf: (sku: string, fresh: boolean) => Promise<number> =
+    kept === undefined
+      ? (sku) => load(sku)
+      : async (sku, fresh) => (await kept.fetch(sku, { forceRefresh: fresh })) ?? load(sku);
+  return async (skus, options) => {
     if (skus.length === 0) return new Map();
-    const units = await Promise.all(skus.map(load));
+    const fresh = options?.fresh === true;
+    const units = await Promise.all(skus.map((sku) => unitsOf(sku, fresh)));
     return new Map(skus.map((sku, i) => [sku, units[i] ?? 0]));
   };
 }

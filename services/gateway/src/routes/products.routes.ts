@@ -6,7 +6,7 @@ import type { HttpServer } from "@souk/platform";
 import { toCategoryDto, toProductDto, toProductPage } from "../mapping/product.mapping.ts";
 import { jsonResponse, problemResponses } from "../schemas/common.schemas.ts";
 import { CategoryList, ProductDto, ProductListQuery, ProductPage, ProductParams } from "../schemas/product.schemas.ts";
-import { availabilityLoader, productLoader } from "./catalog.loaders.ts";
+import { availabilityLoader, productLoader, type StockCacheOptions } from "./catalog.loaders.ts";
 
 /** Settings of the gateway's caches of catalog data (`GATEWAY_PRODUCT_CACHE_*`, `GATEWAY_LISTING_CACHE_*`). */
 export interface ProductCacheOptions {
@@ -64,12 +64,18 @@ function listingReader(catalog: Client<typeof CatalogService>, options: ProductC
   };
 }
 
+/** What the product routes' OpenAPI descriptions say about `available`. */
+const STOCK_FRESHNESS =
+  "`available` is inventory's count as this gateway last asked it, at most GATEWAY_STOCK_CACHE_TTL_MS (1 s) ago; " +
+  "send `Cache-Control: no-cache` for the count now. A checkout reserves against inventory's own count.";
+
 /**
  * The public catalog: GET /v1/products (browse and typo-tolerant search), GET /v1/products/{id},
- * GET /v1/categories. Each product carries `available` from inventory, asked on every request
- * (inventory answers from its stock-level cache); the requests of one turn of the event loop
- * share one GetAvailability call (`availabilityLoader`). Product pages and listing pages reuse
- * catalog's answer for `productCache.ttlMs` (see `productReader`, `listingReader`).
+ * GET /v1/categories. Each product carries `available` from inventory, reused for
+ * `stockCache.ttlMs` (0: asked on every request) unless the request says `Cache-Control:
+ * no-cache` or `max-age=0` (`asksFresh`); the requests of one turn of the event loop share one
+ * GetAvailability call (`availabilityLoader`). Product pages and listing pages reuse catalog's
+ * answer for `productCache.ttlMs` (see `productReader`, `listingReader`).
  */
 export function productRoutes(
   app: HttpServer,
@@ -77,9 +83,10 @@ export function productRoutes(
     catalog: Client<typeof CatalogService>;
     inventory: Client<typeof InventoryService>;
     productCache: ProductCacheOptions;
+    stockCache: StockCacheOptions;
   },
 ): void {
-  const availability = availabilityLoader(deps.inventory);
+  const availability = availabilityLoader(deps.inventory, deps.stockCache);
   const readProduct = productReader(deps.catalog, deps.productCache);
   const readListing = listingReader(deps.catalog, deps.productCache);
 
@@ -90,6 +97,7 @@ export function productRoutes(
         tags: ["catalog"],
         operationId: "listProducts",
         summary: "Browse or search products",
+        description: STOCK_FRESHNESS,
         querystring: ProductListQuery,
         response: { 200: jsonResponse("A page of products", ProductPage), ...problemResponses() },
       },
@@ -97,7 +105,9 @@ export function productRoutes(
     async (request) => {
       const { q, category, limit, cursor } = request.query;
       const page = await readListing({ query: q ?? "", category, limit, cursor });
-      return toProductPage(page.products, page.nextCursor, await availability(page.products.map((p) => p.sku)));
+      const skus = page.products.map((p) => p.sku);
+      const fresh = asksFresh(request.headers["cache-control"]);
+      return toProductPage(page.products, page.nextCursor, await availability(skus, { fresh }));
     },
   );
 
@@ -108,13 +118,15 @@ export function productRoutes(
         tags: ["catalog"],
         operationId: "getProduct",
         summary: "One product",
+        description: STOCK_FRESHNESS,
         params: ProductParams,
         response: { 200: jsonResponse("The product", ProductDto), ...problemResponses(404) },
       },
     },
     async (request) => {
       const product = await readProduct(request.params.id);
-      return toProductDto(product, await availability([product.sku]));
+      const fresh = asksFresh(request.headers["cache-control"]);
+      return toProductDto(product, await availability([product.sku], { fresh }));
     },
   );
 
@@ -133,4 +145,20 @@ export function productRoutes(
       return { items: categories.map((c) => toCategoryDto(c)) };
     },
   );
+}
+
+/**
+ * Whether a request's Cache-Control header asks for an answer no cache has kept: the request
+ * directives `no-cache` or `max-age=0` (RFC 9111 §5.2.1; names case-insensitive, a quoted
+ * argument as well). What a browser's reload sends, and what a client that must see stock as it
+ * is now sends.
+ *
+ * @param header the Cache-Control header's value, or undefined when absent
+ */
+export function asksFresh(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  return header.split(",").some((directive) => {
+    const [name = "", argument] = directive.trim().toLowerCase().split("=", 2);
+    return name === "no-cache" || (name === "max-age" && argument?.replaceAll('"', "").trim() === "0");
+  });
 }
