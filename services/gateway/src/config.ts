@@ -47,14 +47,14 @@ export const GatewayConfig = Type.Object({
   }),
   GATEWAY_PRODUCT_CACHE_TTL_MS: Type.Integer({
     minimum: 0,
-    default: 2_000,
+    default: 10_000,
     description:
       "How long GET /v1/products/{id} and GET /v1/products may reuse catalog's answer (a product, a page of a " +
       "listing) from this process's memory, in ms (0 = ask catalog every time); stock has GATEWAY_STOCK_CACHE_TTL_MS",
   }),
   GATEWAY_STOCK_CACHE_TTL_MS: Type.Integer({
     minimum: 0,
-    default: 1_000,
+    default: 5_000,
     description:
       "How long product pages and listings may show a SKU's available units from this process's memory, in ms " +
       "(0 = ask inventory on every request); a request with Cache-Control: no-cache asks inventory. Checkout " +
