@@ -15,10 +15,14 @@ import type {
 } from "./generator.protocol.ts";
 import { runClosedLoop, runOpenLoopStep, type LoopProgress, type Operation } from "./load-generator.ts";
 import { createShopperOperations, staticFileOperation, type HttpClient } from "./shopper.operations.ts";
+import { absorbUncaughtSocketErrors } from "./uncaught-socket-errors.ts";
 
 const init = workerData as GeneratorInit;
 const port = parentPort;
 if (port === null) throw new Error("generator.worker.ts runs as a worker thread");
+// A full run once lost its distributed half to one "other side closed" raised past every request
+// (undici#3848) while a browse step 2.6× past saturation aborted thousands of requests.
+absorbUncaughtSocketErrors();
 
 const pool = new Pool(init.origin, {
   connections: init.connections,
