@@ -462,7 +462,6 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
   it("reuses catalog's answer for a product page (one call for concurrent misses), never a 404", async () => {
     const getProduct = vi.spyOn(store.clients.catalog, "getProduct");
     const batchGetProducts = vi.spyOn(store.clients.catalog, "batchGetProducts");
-    const getAvailability = vi.spyOn(store.clients.inventory, "getAvailability");
     const cold = products.filter((p) => p.id !== product.id).at(-1) as Product;
     const askedFor = (id: string) => batchGetProducts.mock.calls.filter(([request]) => request.ids?.includes(id));
     try {
@@ -496,7 +495,6 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
     } finally {
       getProduct.mockRestore();
       batchGetProducts.mockRestore();
-      getAvailability.mockRestore();
     }
   });
 
