@@ -66,7 +66,7 @@ function listingReader(catalog: Client<typeof CatalogService>, options: ProductC
 
 /** What the product routes' OpenAPI descriptions say about `available`. */
 const STOCK_FRESHNESS =
-  "`available` is inventory's count as this gateway last asked it, at most GATEWAY_STOCK_CACHE_TTL_MS (5 s) ago; " +
+  "`available` is inventory's count as this gateway last asked it, at most GATEWAY_STOCK_CACHE_TTL_MS (5 s by default) ago; " +
   "send `Cache-Control: no-cache` for the count now. A checkout reserves against inventory's own count.";
 
 /**
