@@ -1,9 +1,11 @@
+import { execFile } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { lazyKafkaValidators, locationGuard } from "./bundle.ts";
+import { lazyKafkaCRC32C, lazyKafkaValidators, locationGuard } from "./bundle.ts";
 import { REPO_ROOT } from "./repo-root.ts";
 
 describe("the bundle's location guard", () => {
@@ -102,6 +104,69 @@ describe("the Kafka client's lazy option validators", () => {
       // Not strict (Souk's clients): options are not validated at all, as without the rewrite.
       const lenient = new Admin({ clientId: "lenient", bootstrapBrokers: brokers, timeout: -5 });
       await Promise.all([strict.close(), lenient.close()]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the Kafka client's lazy native CRC32C", () => {
+  const crc32cModule = join(
+    createRequire(import.meta.url).resolve("@platformatic/kafka"),
+    "..",
+    "protocol",
+    "crc32c.js",
+  );
+
+  it("rewrites the line of the client's CRC32C module that loads the native addon, and nothing else", async () => {
+    const code = await readFile(crc32cModule, "utf8");
+    const rewritten = { count: 0 };
+    const plugin = lazyKafkaCRC32C(rewritten);
+    const lazy = plugin.transform(code, crc32cModule)?.code ?? "";
+    expect(lazy).not.toContain("export const crc32c = loadNativeCRC32C() ?? wasmCRC32C;");
+    expect(lazy).toContain("soukCRC32C ??= loadNativeCRC32C() ?? wasmCRC32C;");
+    // Everything else of the module is as published.
+    const [before, after] = code.split("export const crc32c = loadNativeCRC32C() ?? wasmCRC32C;");
+    expect(lazy.startsWith(before!)).toBe(true);
+    expect(lazy.endsWith(after!)).toBe(true);
+    expect(rewritten.count).toBe(1);
+    expect(plugin.transform(code, join(crc32cModule, "..", "other.js"))).toBeNull();
+    expect(plugin.transform("export const crc32c = jsCRC32C;", crc32cModule)).toBeNull();
+    expect(rewritten.count).toBe(1);
+  });
+
+  it("computes the same checksums, and loads the addon only with the first one", async () => {
+    const { rolldown } = await import("rolldown");
+    const dir = join(REPO_ROOT, "node_modules", ".cache", `souk-lazy-crc32c-${process.pid}`);
+    await mkdir(dir, { recursive: true });
+    try {
+      const entry = join(dir, "entry.js");
+      await writeFile(entry, `export { crc32c } from ${JSON.stringify(crc32cModule)};\n`);
+      const rewritten = { count: 0 };
+      const build = await rolldown({
+        input: entry,
+        platform: "node",
+        cwd: REPO_ROOT,
+        external: (id) =>
+          id.startsWith("node:") || id.startsWith("@platformatic/wasm-utils") || id.startsWith("@node-rs/"),
+        plugins: [lazyKafkaCRC32C(rewritten)],
+        logLevel: "silent",
+      });
+      await build.write({ dir, format: "esm", entryFileNames: "bundled.js" });
+      await build.close();
+      expect(rewritten.count).toBe(1);
+      // A fresh process: whether the addon is mapped, before and after the first checksum.
+      const script = `
+        import { readFileSync } from "node:fs";
+        const mapped = () => readFileSync("/proc/self/maps", "utf8").includes("crc32.linux");
+        const { crc32c } = await import(${JSON.stringify(pathToFileURL(join(dir, "bundled.js")).href)});
+        const before = mapped();
+        const check = crc32c(Buffer.from("123456789"));
+        const empty = crc32c(Buffer.alloc(0));
+        console.log(JSON.stringify({ before, after: mapped(), check, empty }));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script]);
+      // 0xE3069283: CRC-32C's check value for "123456789" (CRC-32/ISCSI in the CRC RevEng catalogue).
+      expect(JSON.parse(stdout)).toEqual({ before: false, after: true, check: 0xe3069283, empty: 0 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

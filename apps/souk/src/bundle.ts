@@ -141,6 +141,39 @@ export function lazyKafkaValidators(rewritten: { count: number }) {
   };
 }
 
+/** The Kafka client's CRC32C module, and the line that loads its native implementation when the module loads. */
+const KAFKA_CRC32C_MODULE = /\/node_modules\/@platformatic\/kafka\/dist\/protocol\/crc32c\.js$/;
+const EAGER_CRC32C = "export const crc32c = loadNativeCRC32C() ?? wasmCRC32C;";
+/** What `lazyKafkaCRC32C` puts in its place: the same choice, made on the first checksum. */
+const LAZY_CRC32C = `let soukCRC32C;
+export function crc32c(data) {
+    soukCRC32C ??= loadNativeCRC32C() ?? wasmCRC32C;
+    return soukCRC32C(data);
+}`;
+
+/**
+ * A Rolldown plugin that makes the Kafka client (@platformatic/kafka) load its native CRC32C
+ * (@node-rs/crc32, a Rust addon) on the first checksum instead of when its module loads. The
+ * addon's allocator (mimalloc, linked into it) maps a 32 MiB region as it loads and keeps 2 MiB
+ * of it resident (`strace -k`: the mmap comes from the addon's initializer under `dlopen`), in
+ * every process that loads the client — gateway, identity, orders, payments, notifications,
+ * analytics — whether or not it ever produces or reads a record batch. The choice is unchanged:
+ * native when it loads, the client's WASM otherwise.
+ *
+ * `rewritten.count` counts the modules rewritten, so that `buildBundle` notices a client release
+ * that no longer matches.
+ */
+export function lazyKafkaCRC32C(rewritten: { count: number }) {
+  return {
+    name: "souk-lazy-kafka-crc32c",
+    transform(code: string, id: string) {
+      if (!KAFKA_CRC32C_MODULE.test(id) || !code.includes(EAGER_CRC32C)) return null;
+      rewritten.count += 1;
+      return { code: code.replace(EAGER_CRC32C, LAZY_CRC32C) };
+    },
+  };
+}
+
 /** Chunks no build references any more are deleted once older than this (a process started before may still load one). */
 const STALE_CHUNK_AGE_MS = 60 * 60_000;
 
@@ -170,12 +203,13 @@ export async function buildBundle(): Promise<BundleBuild> {
   const { rolldown } = await import("rolldown");
   const locationDependent = new Set<string>();
   const lazyValidators = { count: 0 };
+  const lazyCRC32C = { count: 0 };
   const build = await rolldown({
     input: { main: join(REPO_ROOT, "apps", "souk", "src", "main.ts") },
     platform: "node",
     cwd: REPO_ROOT,
     external: (id) => id.startsWith("node:") || isExternal(id),
-    plugins: [locationGuard(locationDependent), lazyKafkaValidators(lazyValidators)],
+    plugins: [locationGuard(locationDependent), lazyKafkaValidators(lazyValidators), lazyKafkaCRC32C(lazyCRC32C)],
     // Rolldown's warnings about the bundled packages' own code (a direct eval in a dependency
     // that never runs here) are not Souk's to fix; errors still fail the build.
     logLevel: "silent",
@@ -205,6 +239,12 @@ export async function buildBundle(): Promise<BundleBuild> {
       throw new Error(
         "bundle: no ajv.compile( call of @platformatic/kafka's dist/clients/*/options.js was made lazy: " +
           "the client's release changed; update lazyKafkaValidators in apps/souk/src/bundle.ts",
+      );
+    }
+    if (lazyCRC32C.count === 0) {
+      throw new Error(
+        "bundle: @platformatic/kafka's dist/protocol/crc32c.js no longer loads its native CRC32C as written: " +
+          "the client's release changed; update lazyKafkaCRC32C in apps/souk/src/bundle.ts",
       );
     }
     await mkdir(join(BUNDLE_DIR, "chunks"), { recursive: true });
