@@ -38,6 +38,41 @@ describe("the bundle's location guard", () => {
   });
 });
 
+/**
+ * Bundles `entrySource` (an ES module's text) with `plugin` the way `buildBundle` treats the Kafka
+ * client (its WASM helpers and native addons left external) into a scratch directory under
+ * node_modules/.cache, so that bare imports resolve as from the real bundle; runs `use` with the
+ * bundle's file URL, then removes the directory.
+ */
+async function withKafkaBundle(
+  name: string,
+  entrySource: string,
+  plugin: { name: string; transform(code: string, id: string): { code: string } | null },
+  use: (bundled: string) => Promise<void>,
+): Promise<void> {
+  const { rolldown } = await import("rolldown");
+  const dir = join(REPO_ROOT, "node_modules", ".cache", `souk-${name}-${process.pid}`);
+  await mkdir(dir, { recursive: true });
+  try {
+    const entry = join(dir, "entry.js");
+    await writeFile(entry, entrySource);
+    const build = await rolldown({
+      input: entry,
+      platform: "node",
+      cwd: REPO_ROOT,
+      external: (id) =>
+        id.startsWith("node:") || id.startsWith("@platformatic/wasm-utils") || id.startsWith("@node-rs/"),
+      plugins: [plugin],
+      logLevel: "silent",
+    });
+    await build.write({ dir, format: "esm", entryFileNames: "bundled.js" });
+    await build.close();
+    await use(pathToFileURL(join(dir, "bundled.js")).href);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe("the Kafka client's lazy option validators", () => {
   const kafkaDist = join(createRequire(import.meta.url).resolve("@platformatic/kafka"), "..");
   const optionModules = ["admin", "base", "consumer", "producer"].map((client) =>
@@ -67,28 +102,11 @@ describe("the Kafka client's lazy option validators", () => {
   });
 
   it("leaves a strict client rejecting bad options with the client's own messages", async () => {
-    const { rolldown } = await import("rolldown");
-    const dir = join(REPO_ROOT, "node_modules", ".cache", `souk-lazy-validators-${process.pid}`);
-    await mkdir(dir, { recursive: true });
-    try {
-      const entry = join(dir, "entry.js");
-      await writeFile(entry, 'export { Admin } from "@platformatic/kafka";\n');
-      const rewritten = { count: 0 };
-      const build = await rolldown({
-        input: entry,
-        platform: "node",
-        cwd: REPO_ROOT,
-        external: (id) =>
-          id.startsWith("node:") || id.startsWith("@platformatic/wasm-utils") || id.startsWith("@node-rs/"),
-        plugins: [lazyKafkaValidators(rewritten)],
-        logLevel: "silent",
-      });
-      await build.write({ dir, format: "esm", entryFileNames: "bundled.js" });
-      await build.close();
+    const rewritten = { count: 0 };
+    const entry = 'export { Admin } from "@platformatic/kafka";\n';
+    await withKafkaBundle("lazy-validators", entry, lazyKafkaValidators(rewritten), async (bundled) => {
       expect(rewritten.count).toBeGreaterThan(30);
-      const { Admin } = (await import(
-        pathToFileURL(join(dir, "bundled.js")).href
-      )) as typeof import("@platformatic/kafka");
+      const { Admin } = (await import(bundled)) as typeof import("@platformatic/kafka");
       const brokers = ["127.0.0.1:1"];
       expect(() => new Admin({ clientId: "strict", bootstrapBrokers: brokers, strict: true, timeout: -5 })).toThrow(
         "/options/timeout must be >= 0.",
@@ -104,9 +122,7 @@ describe("the Kafka client's lazy option validators", () => {
       // Not strict (Souk's clients): options are not validated at all, as without the rewrite.
       const lenient = new Admin({ clientId: "lenient", bootstrapBrokers: brokers, timeout: -5 });
       await Promise.all([strict.close(), lenient.close()]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
@@ -136,30 +152,15 @@ describe("the Kafka client's lazy native CRC32C", () => {
   });
 
   it("computes the same checksums, and loads the addon only with the first one", async () => {
-    const { rolldown } = await import("rolldown");
-    const dir = join(REPO_ROOT, "node_modules", ".cache", `souk-lazy-crc32c-${process.pid}`);
-    await mkdir(dir, { recursive: true });
-    try {
-      const entry = join(dir, "entry.js");
-      await writeFile(entry, `export { crc32c } from ${JSON.stringify(crc32cModule)};\n`);
-      const rewritten = { count: 0 };
-      const build = await rolldown({
-        input: entry,
-        platform: "node",
-        cwd: REPO_ROOT,
-        external: (id) =>
-          id.startsWith("node:") || id.startsWith("@platformatic/wasm-utils") || id.startsWith("@node-rs/"),
-        plugins: [lazyKafkaCRC32C(rewritten)],
-        logLevel: "silent",
-      });
-      await build.write({ dir, format: "esm", entryFileNames: "bundled.js" });
-      await build.close();
+    const rewritten = { count: 0 };
+    const entry = `export { crc32c } from ${JSON.stringify(crc32cModule)};\n`;
+    await withKafkaBundle("lazy-crc32c", entry, lazyKafkaCRC32C(rewritten), async (bundled) => {
       expect(rewritten.count).toBe(1);
       // A fresh process: whether the addon is mapped, before and after the first checksum.
       const script = `
         import { readFileSync } from "node:fs";
         const mapped = () => readFileSync("/proc/self/maps", "utf8").includes("crc32.linux");
-        const { crc32c } = await import(${JSON.stringify(pathToFileURL(join(dir, "bundled.js")).href)});
+        const { crc32c } = await import(${JSON.stringify(bundled)});
         const before = mapped();
         const check = crc32c(Buffer.from("123456789"));
         const empty = crc32c(Buffer.alloc(0));
@@ -167,9 +168,7 @@ describe("the Kafka client's lazy native CRC32C", () => {
       const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script]);
       // 0xE3069283: CRC-32C's check value for "123456789" (CRC-32/ISCSI in the CRC RevEng catalogue).
       expect(JSON.parse(stdout)).toEqual({ before: false, after: true, check: 0xe3069283, empty: 0 });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
