@@ -11,16 +11,37 @@ const MAX_SKUS_PER_CALL = 500;
 /** Most ids one coalesced BatchGetProducts call carries (catalog's own limit, `MAX_BATCH_IDS`). */
 const MAX_IDS_PER_CALL = 200;
 
-/** Settings of the gateway's cache of stock levels (`GATEWAY_STOCK_CACHE_TTL_MS`). */
-export interface StockCacheOptions {
-  /** How long inventory's answer for a SKU is reused, in ms; 0 asks inventory on every request. */
+/** How long a loader's answers are kept, and how many (`keptLoader`). */
+export interface KeptAnswers {
+  /** How long an answer is reused, in ms; 0 loads on every call. */
   readonly ttlMs: number;
-  /** Most SKUs kept. */
+  /** Most keys kept. */
   readonly maxEntries: number;
 }
 
+/** Settings of the gateway's cache of stock levels (`GATEWAY_STOCK_CACHE_TTL_MS`): SKUs kept. */
+export type StockCacheOptions = KeptAnswers;
+
 /** Inventory asked on every request: no stock is kept. */
 const NO_STOCK_CACHE: StockCacheOptions = { ttlMs: 0, maxEntries: 1 };
+
+/**
+ * `load` behind this process's memory: an LRU of `kept.maxEntries` keys whose answers are
+ * reused for `kept.ttlMs` (`lru-cache`, whose `fetch` also joins concurrent misses of one key
+ * into one load). Rejections are not kept. A call with `fresh` loads anew and keeps that answer.
+ * With `kept.ttlMs` 0 every call loads.
+ *
+ * @returns `(key, fresh?) => Promise<answer>`
+ * @throws what `load` throws, to the calls that share that load
+ */
+export function keptLoader<V extends object | number>(
+  load: (key: string) => Promise<V>,
+  kept: KeptAnswers,
+): (key: string, fresh?: boolean) => Promise<V> {
+  if (kept.ttlMs <= 0) return (key) => load(key);
+  const cache = new LRUCache<string, V>({ max: kept.maxEntries, ttl: kept.ttlMs, fetchMethod: (key) => load(key) });
+  return async (key, fresh = false) => (await cache.fetch(key, { forceRefresh: fresh })) ?? load(key);
+}
 
 /**
  * Available units of SKUs, from inventory, for many concurrent requests at once
@@ -29,9 +50,8 @@ const NO_STOCK_CACHE: StockCacheOptions = { ttlMs: 0, maxEntries: 1 };
  * GetAvailability call (at most 500 SKUs each), so N product pages served together cost one
  * round trip instead of N.
  *
- * With `cache.ttlMs` > 0 each SKU's answer is kept that long in this process's memory (an LRU
- * of `cache.maxEntries` SKUs, `lru-cache`, whose `fetch` also joins concurrent misses of one
- * SKU): the product page is the store's most repeated read, and stock shown on it is a display —
+ * With `cache.ttlMs` > 0 each SKU's answer is kept that long in this process's memory
+ * (`keptLoader`: an LRU of `cache.maxEntries` SKUs, concurrent misses of one SKU joined): the product page is the store's most repeated read, and stock shown on it is a display —
  * a checkout reserves against inventory's own count, never this one. A load with `fresh` asks
  * inventory regardless (and keeps the new answer); errors are not kept. Without a cache, each
  * request sees stock as inventory tells it at that moment.
@@ -48,14 +68,7 @@ export function availabilityLoader(
     const available = availabilityBySku((await inventory.getAvailability({ skus: [...skus] })).levels);
     return skus.map((sku) => available.get(sku) ?? 0);
   }, MAX_SKUS_PER_CALL);
-  const kept =
-    cache.ttlMs > 0
-      ? new LRUCache<string, number>({ max: cache.maxEntries, ttl: cache.ttlMs, fetchMethod: (sku) => load(sku) })
-      : undefined;
-  const unitsOf: (sku: string, fresh: boolean) => Promise<number> =
-    kept === undefined
-      ? (sku) => load(sku)
-      : async (sku, fresh) => (await kept.fetch(sku, { forceRefresh: fresh })) ?? load(sku);
+  const unitsOf = keptLoader(load, cache);
   return async (skus, options) => {
     if (skus.length === 0) return new Map();
     const fresh = options?.fresh === true;

@@ -1,12 +1,12 @@
 import type { Client } from "@connectrpc/connect";
 import { LRUCache } from "lru-cache";
-import type { CatalogService, ListProductsResponse, Product } from "@souk/contracts/catalog";
+import type { CatalogService, ListProductsResponse } from "@souk/contracts/catalog";
 import type { InventoryService } from "@souk/contracts/inventory";
 import type { HttpServer } from "@souk/platform";
 import { toCategoryDto, toProductDto, toProductPage } from "../mapping/product.mapping.ts";
 import { jsonResponse, problemResponses } from "../schemas/common.schemas.ts";
 import { CategoryList, ProductDto, ProductListQuery, ProductPage, ProductParams } from "../schemas/product.schemas.ts";
-import { availabilityLoader, productLoader, type StockCacheOptions } from "./catalog.loaders.ts";
+import { availabilityLoader, keptLoader, productLoader, type StockCacheOptions } from "./catalog.loaders.ts";
 
 /** Settings of the gateway's caches of catalog data (`GATEWAY_PRODUCT_CACHE_*`, `GATEWAY_LISTING_CACHE_*`). */
 export interface ProductCacheOptions {
@@ -27,20 +27,13 @@ interface ListingQuery {
 }
 
 /**
- * Catalog's products behind this process's memory: an LRU with a TTL (`lru-cache`), whose
- * `fetch` also coalesces concurrent misses for one id into one call; misses for different ids
- * in one turn of the event loop share one BatchGetProducts call (`productLoader`). Not-found
- * answers and errors are not kept. A product updated in catalog shows here after at most `ttlMs`.
+ * Catalog's products behind this process's memory (`keptLoader`: an LRU with a TTL, concurrent
+ * misses for one id joined into one call); misses for different ids in one turn of the event
+ * loop share one BatchGetProducts call (`productLoader`). Not-found answers and errors are not
+ * kept. A product updated in catalog shows here after at most `ttlMs`.
  */
 function productReader(catalog: Client<typeof CatalogService>, options: ProductCacheOptions) {
-  const load = productLoader(catalog);
-  if (options.ttlMs <= 0) return load;
-  const cache = new LRUCache<string, Product>({
-    max: options.maxEntries,
-    ttl: options.ttlMs,
-    fetchMethod: (id) => load(id),
-  });
-  return async (id: string): Promise<Product> => (await cache.fetch(id)) ?? load(id);
+  return keptLoader(productLoader(catalog), options);
 }
 
 /**
