@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { murmur2 as libraryMurmur2 } from "@platformatic/kafka";
 import { testLogger } from "@souk/platform/testing";
 import { EVENTS, newEvent } from "./catalog.ts";
-import { createInProcessEventLog } from "./in-process-event-log.ts";
+import { createInProcessEventLog, DEFAULT_RETAINED_EVENTS_PER_PARTITION } from "./in-process-event-log.ts";
 import { describeEventLogContract } from "./event-log.contract.ts";
 import { murmur2, partitionForSubject } from "./event-log-common.ts";
 import { pause, waitFor } from "./testing.ts";
@@ -157,6 +157,32 @@ describe("in-process event log retention", () => {
     // Offsets stay absolute: the last of 120 events is offset 119 whatever was dropped.
     expect(lateOffsets.at(-1)).toBe(119);
     expect(lateOffsets).toEqual(lateOffsets.map((_, i) => lateOffsets[0]! + i));
+    await log.close();
+  });
+
+  it("keeps at most 1.5 × the default retention of handled events by default", async () => {
+    const log = createInProcessEventLog();
+    await log.ensureTopics([{ name: "default.v1", partitions: 1 }]);
+    const handled: string[] = [];
+    await log.subscribe({ topics: ["default.v1"], group: "g", handle: async (e) => void handled.push(e.subject) });
+    const published = Array.from({ length: 10 * DEFAULT_RETAINED_EVENTS_PER_PARTITION }, (_, i) => `u${i}`);
+    for (const [i, subject] of published.entries()) {
+      await log.publish("default.v1", [event(subject)]);
+      if (i % 10 === 9) await pause(0); // the group keeps up, as consumers do between requests
+    }
+    await waitFor(() => handled.length === published.length);
+    // What a group reading from the beginning still finds is what the log holds.
+    const late: string[] = [];
+    await log.subscribe({
+      topics: ["default.v1"],
+      group: "late",
+      from: "beginning",
+      handle: async (e) => void late.push(e.subject),
+    });
+    await waitFor(() => late.at(-1) === published.at(-1));
+    expect(late.length).toBeGreaterThanOrEqual(DEFAULT_RETAINED_EVENTS_PER_PARTITION);
+    expect(late.length).toBeLessThanOrEqual(1.5 * DEFAULT_RETAINED_EVENTS_PER_PARTITION);
+    expect(late).toEqual(published.slice(-late.length));
     await log.close();
   });
 });
