@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { setTimeout as pause } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CompiledQuery, sql, type Kysely, type Migration } from "kysely";
@@ -175,6 +176,31 @@ describe("template clusters (embedded PGlite)", () => {
       await ensurePgliteTemplate(failing, build);
       expect(builds).toBe(2);
       expect(await readdir(failing)).toContain("PG_VERSION");
+    });
+
+    it("shares one build among the callers of one process", async () => {
+      const root = await directory("shared");
+      const template = join(root, "template");
+      const buildDirs: string[] = [];
+      const build = async (dataDir: string) => {
+        buildDirs.push(dataDir);
+        await mkdir(dataDir);
+        await pause(50); // long enough for every caller to arrive while it builds
+        await writeFile(join(dataDir, "PG_VERSION"), "18\n");
+      };
+      const built = await Promise.all([1, 2, 3].map(() => ensurePgliteTemplate(template, build)));
+      expect(built).toEqual([template, template, template]);
+      expect(buildDirs).toHaveLength(1);
+      expect(await readdir(root)).toEqual(["template"]);
+      // A failed build is not kept: the next caller builds again.
+      const failing = join(root, "failing");
+      await expect(
+        ensurePgliteTemplate(failing, async () => {
+          throw new Error("no disk");
+        }),
+      ).rejects.toThrow("no disk");
+      expect(await ensurePgliteTemplate(failing, build)).toBe(failing);
+      expect(buildDirs).toHaveLength(2);
     });
   });
 });

@@ -335,16 +335,30 @@ export function isEmptyDataDir(dataDir: string): boolean {
  * `template`; `build` opens, writes and closes a cluster there) and that directory is renamed into
  * place, so a racing process either wins or throws its copy away. Nothing writes to a template
  * afterwards; an empty data directory handed to `openDatabase` with `templateDir` starts as a copy.
- * Returns `template`.
+ * Concurrent calls in one process share one build. Returns `template`.
  *
  * @throws whatever `build` throws (no template and no build directory are left behind), or an
  *   Error from the file system (e.g. `template`'s parent is not writable).
  */
-export async function ensurePgliteTemplate(
-  template: string,
-  build: (dataDir: string) => Promise<void>,
-): Promise<string> {
-  if (holdsCluster(template)) return template;
+export function ensurePgliteTemplate(template: string, build: (dataDir: string) => Promise<void>): Promise<string> {
+  if (holdsCluster(template)) return Promise.resolve(template);
+  let pending = templateBuilds.get(template);
+  if (pending === undefined) {
+    pending = buildPgliteTemplate(template, build).finally(() => templateBuilds.delete(template));
+    templateBuilds.set(template, pending);
+  }
+  return pending;
+}
+
+/**
+ * Per process: the template builds in progress, by template directory. Callers in one process
+ * share a build: two building at once would run initdb twice, and in the same millisecond they
+ * named the same build directory — two PGlite instances in one cluster, one's `postmaster.pid`
+ * renamed into the template with the other's build.
+ */
+const templateBuilds = new Map<string, Promise<string>>();
+
+async function buildPgliteTemplate(template: string, build: (dataDir: string) => Promise<void>): Promise<string> {
   const building = `${template}.${process.pid}.${Date.now()}`;
   try {
     await build(building);
