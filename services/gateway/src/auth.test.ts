@@ -2,7 +2,7 @@ import { createInProcessEventLog } from "@souk/messaging";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyRequest } from "fastify";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { base64url, decodeProtectedHeader, importJWK, SignJWT, UnsecuredJWT, type JWK } from "jose";
+import { base64url, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, UnsecuredJWT, type JWK } from "jose";
 import { TokensService, UsersService } from "@souk/contracts/identity";
 import { createMetrics, inProcessClient, loadConfig, type SqlDatabase } from "@souk/platform";
 import { openTestDatabase, testLogger } from "@souk/platform/testing";
@@ -73,21 +73,29 @@ describe("bearer token verification against the real identity service (PGlite)",
     await database?.close();
   });
 
-  /** A verifier with an empty key cache over identity's address, and how often it fetched the JWK Set. */
+  /**
+   * A verifier with an empty key cache over identity's address, how often it fetched the JWK Set,
+   * and how many tokens it verified (calls of jose's `jwtVerify`).
+   */
   function setup() {
     const metrics = createMetrics();
+    let verifications = 0;
     const auth = createBearerAuth({
       tokens: inProcessClient(TokensService, tokensAtAddress, { metrics }),
       issuer: "souk",
       audience: "souk-api",
       clock,
       logger: testLogger(),
+      verifyJwt: ((...args: Parameters<typeof jwtVerify>) => {
+        verifications += 1;
+        return jwtVerify(...args);
+      }) as typeof jwtVerify,
     });
     const jwksCalls = async () =>
       (await metrics.rpcCalls.get()).values
         .filter((v) => v.labels.method === "GetJwks")
         .reduce((sum, v) => sum + v.value, 0);
-    return { auth, jwksCalls };
+    return { auth, jwksCalls, verifications: () => verifications };
   }
 
   /** Registers a fresh user with `instance` (default: the running identity) and logs them in there. */
@@ -127,6 +135,36 @@ describe("bearer token verification against the real identity service (PGlite)",
     expect(await auth.verifyAccessToken(accessToken)).toEqual({ userId });
     expect(await auth.verifyAccessToken(accessToken)).toEqual({ userId });
     expect(await jwksCalls()).toBe(1);
+  });
+
+  it("verifies a token once until it expires, and again after the key set is refetched", async () => {
+    const { auth, verifications } = setup();
+    const { userId, accessToken } = await newUser();
+    for (let i = 0; i < 3; i++) expect(await auth.verifyAccessToken(accessToken)).toEqual({ userId });
+    expect(verifications()).toBe(1);
+    // Refused tokens are not kept: each use verifies (and refuses) again.
+    const forged = await forgeAccessToken(await newForeignSigningKey(kidOf(accessToken)), { sub: "u", issuedAt: now });
+    expect(await codeOf(auth.verifyAccessToken(forged))).toBe("AUTH_INVALID_TOKEN");
+    expect(await codeOf(auth.verifyAccessToken(forged))).toBe("AUTH_INVALID_TOKEN");
+    expect(verifications()).toBe(3);
+
+    // A token with an unknown kid, 30 s on, refetches the key set: verified tokens are forgotten.
+    advance(30_000);
+    const unknown = await forgeAccessToken(await newForeignSigningKey("key-unknown"), { sub: "u", issuedAt: now });
+    expect(await codeOf(auth.verifyAccessToken(unknown))).toBe("AUTH_INVALID_TOKEN");
+    const afterRefetch = verifications();
+    expect(await auth.verifyAccessToken(accessToken)).toEqual({ userId });
+    expect(await auth.verifyAccessToken(accessToken)).toEqual({ userId });
+    expect(verifications()).toBe(afterRefetch + 1);
+
+    // Kept until exp plus the 5 s tolerance, and refused after it without a verification.
+    advance(ACCESS_TOKEN_TTL_MS - 30_000 - 60_000);
+    expect(await auth.verifyAccessToken(accessToken)).toEqual({ userId });
+    advance(60_000 + 6_000);
+    expect(await codeOf(auth.verifyAccessToken(accessToken))).toBe("AUTH_TOKEN_EXPIRED");
+    expect(verifications()).toBe(afterRefetch + 1);
+    // A fresh verifier (another process) says the same.
+    expect(await codeOf(setup().auth.verifyAccessToken(accessToken))).toBe("AUTH_TOKEN_EXPIRED");
   });
 
   it("refuses expired, foreign-issuer, foreign-audience, subject-less and mistyped tokens", async () => {

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { Client } from "@connectrpc/connect";
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { LRUCache } from "lru-cache";
 import type { TokensService } from "@souk/contracts/identity";
 import { SoukError, unauthenticated, type Clock, type Logger } from "@souk/platform";
 
@@ -23,6 +24,17 @@ const JWKS_REFETCH_INTERVAL_MS = 30_000;
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 /** What `check` answers when the token names a key the set does not hold. */
 const UNKNOWN_KEY = Symbol("unknown key");
+/**
+ * Tokens a process remembers as verified (least recently used dropped first): ~0.5 KB each, so
+ * ~5 MB when full — a customer's token is verified once per process, not on every request.
+ */
+const VERIFIED_TOKENS_MAX = 10_000;
+
+/** A token that passed verification: whose it is, and until when it stays valid (ms since the epoch). */
+interface VerifiedToken {
+  readonly userId: string;
+  readonly validUntilMs: number;
+}
 
 /**
  * The `WWW-Authenticate` challenge of a 401 (RFC 9110 §15.5.2 requires one on every 401):
@@ -63,6 +75,13 @@ export interface BearerAuth {
  * fetched from `Tokens.GetJwks` on first use; EdDSA only, `typ: at+jwt`, required `iss`/`aud`/`sub`/`exp`
  * (5 s clock tolerance). A token whose `kid` is not in the set refetches the set (key rotation), at
  * most once per 30 s. Token contents are never echoed or logged.
+ *
+ * A verified token is remembered (the exact compact JWS as the key, up to `VERIFIED_TOKENS_MAX`)
+ * until its `exp` plus the tolerance, as Envoy's JWT filter caches verified tokens
+ * (`jwt_cache_config`): the same bytes verify the same way against the same keys, so only time
+ * can change the answer, and every use checks it. A refetched key set forgets them all. Verifying
+ * one token costs ~0.25 ms of CPU (Ed25519 through WebCrypto and jose's checks), and an
+ * authenticated request asked twice (the rate limiter's key, then the route's `requireUser`).
  */
 export function createBearerAuth(deps: {
   readonly tokens: Client<typeof TokensService>;
@@ -70,8 +89,12 @@ export function createBearerAuth(deps: {
   readonly audience: string;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** jose's `jwtVerify`, or a wrapper of it (tests count the verifications). */
+  readonly verifyJwt?: typeof jwtVerify;
 }): BearerAuth {
+  const verifyJwt = deps.verifyJwt ?? jwtVerify;
   const users = new WeakMap<FastifyRequest, string>();
+  const verified = new LRUCache<string, VerifiedToken>({ max: VERIFIED_TOKENS_MAX });
   let keySet: JWTVerifyGetKey | undefined;
   let fetchedAtMs = Number.NEGATIVE_INFINITY;
   let fetching: Promise<JWTVerifyGetKey> | undefined;
@@ -82,6 +105,7 @@ export function createBearerAuth(deps: {
       const { jwksJson } = await deps.tokens.getJwks({});
       try {
         keySet = createLocalJWKSet(JSON.parse(jwksJson) as JSONWebKeySet);
+        verified.clear();
       } catch (error) {
         throw new SoukError("internal", "AUTH_JWKS_INVALID", "identity served an invalid JWK Set", { cause: error });
       }
@@ -96,7 +120,7 @@ export function createBearerAuth(deps: {
   /** The verified claims, or UNKNOWN_KEY when no key of `keys` has the token's `kid`. */
   const check = async (keys: JWTVerifyGetKey, token: string): Promise<JWTPayload | typeof UNKNOWN_KEY> => {
     try {
-      const { payload } = await jwtVerify(token, keys, {
+      const { payload } = await verifyJwt(token, keys, {
         algorithms: ALGORITHMS,
         issuer: deps.issuer,
         audience: deps.audience,
@@ -117,12 +141,21 @@ export function createBearerAuth(deps: {
   };
 
   const verifyAccessToken = async (token: string): Promise<{ userId: string }> => {
+    const known = verified.get(token);
+    if (known !== undefined) {
+      if (deps.clock().getTime() < known.validUntilMs) return { userId: known.userId };
+      verified.delete(token);
+      throw unauthenticated(AUTH_TOKEN_EXPIRED, "the access token expired");
+    }
     let payload = await check(keySet ?? (await fetchKeySet()), token);
     const mayRefetch = fetching !== undefined || deps.clock().getTime() - fetchedAtMs >= JWKS_REFETCH_INTERVAL_MS;
     if (payload === UNKNOWN_KEY && mayRefetch) payload = await check(await fetchKeySet(), token);
     if (payload === UNKNOWN_KEY || typeof payload.sub !== "string" || payload.sub === "") {
       throw unauthenticated(AUTH_INVALID_TOKEN, "the access token is invalid");
     }
+    // jose refuses a token once exp <= now - tolerance (seconds): valid while now < exp + tolerance.
+    // `exp` is a required claim, so jose has checked it is a number.
+    verified.set(token, { userId: payload.sub, validUntilMs: (Number(payload.exp) + CLOCK_TOLERANCE_SECONDS) * 1000 });
     return { userId: payload.sub };
   };
 
