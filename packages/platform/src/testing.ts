@@ -1,4 +1,7 @@
 import { createServer } from "node:net";
+import { setImmediate as nextMacrotask } from "node:timers/promises";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { newId } from "./clock.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { closeRedis, openRedis, waitForRedis, type Redis } from "./redis.ts";
@@ -61,4 +64,18 @@ export async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   if (address === null || typeof address === "string") throw new Error("no port");
   return address.port;
+}
+
+/**
+ * Whether the object `weak` refers to has been garbage-collected, after a full collection: for
+ * tests that a cache or a log lets go of what it no longer needs. Waits one macrotask first (a
+ * WeakRef read in the current job keeps its target alive until the job ends), then runs V8's
+ * `gc()`, exposed at run time (`--expose-gc` through `v8.setFlagsFromString`, read in a new
+ * context, as Node's own tests do).
+ */
+export async function isCollected(weak: WeakRef<object>): Promise<boolean> {
+  await nextMacrotask();
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+  return weak.deref() === undefined;
 }

@@ -13,7 +13,14 @@ import {
   type SoukError,
   type SqlDatabase,
 } from "@souk/platform";
-import { closedPort, openTestDatabase, openTestRedis, testLogger, type TestRedis } from "@souk/platform/testing";
+import {
+  closedPort,
+  isCollected,
+  openTestDatabase,
+  openTestRedis,
+  testLogger,
+  type TestRedis,
+} from "@souk/platform/testing";
 import { listingCacheKey, parseListing, type ListingRequest, type ProductPage } from "./domain/listing.ts";
 import { NO_GENERATION, type ProductCache } from "./domain/product-cache.ts";
 import type { Product } from "./domain/product.ts";
@@ -356,6 +363,32 @@ describe.each(["redis", "memory"] as const)("catalog's product cache in %s", (ca
       expect((await cache.getListing(c)).page).toBeUndefined();
       // The listing TTL is the listings' own: the product filled with them is still served.
       expect((await cache.getProducts([productAt(18).id])).hits.size).toBe(1);
+    });
+
+    it("lets go of expired entries nobody reads again once the next fill comes", async () => {
+      const { cache, advance } = cacheOnTestClock({ maxEntries: 10, listingMaxEntries: 10 });
+      const fill = async (key: string, page: ProductPage) =>
+        cache.putListing(key, page, (await cache.getListing(key)).generation);
+      // A page and a product read once (a crawl), kept only through weak references here.
+      const crawled = await (async () => {
+        const page: ProductPage = { products: [{ ...productAt(20) }], nextCursor: "" };
+        const product = { ...productAt(21) };
+        await fill(keyOf({ query: "crawled" }), page);
+        await cache.putProducts([product], (await cache.getProducts([])).generation);
+        return { page: new WeakRef(page), product: new WeakRef(product) };
+      })();
+      advance(4_000);
+      await fill(keyOf({ query: "read" }), { products: [productAt(22)], nextCursor: "" });
+      expect(await isCollected(crawled.page)).toBe(false); // not expired yet
+      advance(1_000);
+      await fill(keyOf({ query: "later" }), { products: [productAt(23)], nextCursor: "" });
+      expect(await isCollected(crawled.page)).toBe(true);
+      expect((await cache.getListing(keyOf({ query: "read" }))).page?.products).toEqual([productAt(22)]); // live ones stay
+      expect(await isCollected(crawled.product)).toBe(false); // products keep their own 10 s
+      advance(5_000);
+      await cache.putProducts([productAt(24)], (await cache.getProducts([])).generation);
+      expect(await isCollected(crawled.product)).toBe(true);
+      expect((await cache.getProducts([productAt(24).id])).hits.size).toBe(1);
     });
   }
 

@@ -31,6 +31,11 @@ const NO_STOCK_CACHE: StockCacheOptions = { ttlMs: 0, maxEntries: 1 };
  * into one load). Rejections are not kept. A call with `fresh` loads anew and keeps that answer.
  * With `kept.ttlMs` 0 every call loads.
  *
+ * lru-cache keeps an expired answer until its key is asked again or `maxEntries` newer ones push
+ * it out, so a key asked once (a client paging through every category: the bench's preparation
+ * kept 5,000 products of listing pages) would stay for good; a call at least `ttlMs` after the
+ * last sweep drops every expired answer first (`purgeStale`, one walk over the entries).
+ *
  * @returns `(key, fresh?) => Promise<answer>`
  * @throws what `load` throws, to the calls that share that load
  */
@@ -40,7 +45,15 @@ export function keptLoader<V extends object | number>(
 ): (key: string, fresh?: boolean) => Promise<V> {
   if (kept.ttlMs <= 0) return (key) => load(key);
   const cache = new LRUCache<string, V>({ max: kept.maxEntries, ttl: kept.ttlMs, fetchMethod: (key) => load(key) });
-  return async (key, fresh = false) => (await cache.fetch(key, { forceRefresh: fresh })) ?? load(key);
+  let sweptAtMs = performance.now();
+  return async (key, fresh = false) => {
+    const nowMs = performance.now();
+    if (nowMs - sweptAtMs >= kept.ttlMs) {
+      sweptAtMs = nowMs;
+      cache.purgeStale();
+    }
+    return (await cache.fetch(key, { forceRefresh: fresh })) ?? load(key);
+  };
 }
 
 /**
