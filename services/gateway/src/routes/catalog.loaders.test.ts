@@ -34,4 +34,26 @@ describe("keptLoader", () => {
     await get("read"); // the first call a TTL after the last sweep drops what expired
     expect(await isCollected(crawled)).toBe(true);
   });
+
+  it("sweeps without failing a load in flight: a refresh of an expired key still answers", async () => {
+    const ttlMs = 20;
+    let release = () => undefined as void;
+    let loads = 0;
+    const get = keptLoader(
+      async (key: string) => {
+        loads += 1;
+        // The second load of "a" waits until the test lets it go.
+        if (key === "a" && loads > 1) await new Promise<void>((resolve) => (release = resolve));
+        return { key };
+      },
+      { ttlMs, maxEntries: 10 },
+    );
+    await get("a");
+    await sleep(ttlMs + 5);
+    const refreshing = get("a"); // expired: loads again, and hangs there
+    await sleep(ttlMs + 5);
+    const other = get("b"); // the sweep comes while "a" is still loading
+    release();
+    expect(await Promise.all([refreshing, other])).toEqual([{ key: "a" }, { key: "b" }]);
+  });
 });

@@ -34,7 +34,9 @@ const NO_STOCK_CACHE: StockCacheOptions = { ttlMs: 0, maxEntries: 1 };
  * lru-cache keeps an expired answer until its key is asked again or `maxEntries` newer ones push
  * it out, so a key asked once (a client paging through every category: the bench's preparation
  * kept 5,000 products of listing pages) would stay for good; a call at least `ttlMs` after the
- * last sweep drops every expired answer first (`purgeStale`, one walk over the entries).
+ * last sweep drops every expired answer first (`purgeStale`, one walk over the entries). A key
+ * dropped (or evicted) while it loads still answers its callers (`ignoreFetchAbort`: lru-cache
+ * would otherwise reject them with "deleted").
  *
  * @returns `(key, fresh?) => Promise<answer>`
  * @throws what `load` throws, to the calls that share that load
@@ -44,7 +46,12 @@ export function keptLoader<V extends object | number>(
   kept: KeptAnswers,
 ): (key: string, fresh?: boolean) => Promise<V> {
   if (kept.ttlMs <= 0) return (key) => load(key);
-  const cache = new LRUCache<string, V>({ max: kept.maxEntries, ttl: kept.ttlMs, fetchMethod: (key) => load(key) });
+  const cache = new LRUCache<string, V>({
+    max: kept.maxEntries,
+    ttl: kept.ttlMs,
+    fetchMethod: (key) => load(key),
+    ignoreFetchAbort: true,
+  });
   let sweptAtMs = performance.now();
   return async (key, fresh = false) => {
     const nowMs = performance.now();
