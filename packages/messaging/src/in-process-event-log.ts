@@ -29,13 +29,13 @@ export interface InProcessEventLogOptions {
 
 /**
  * Default retention of the in-process event log: 100 handled events per partition. A retained
- * event costs ~1 KB of the process's heap (its envelope, ids, Date and payload copy; 60,000
- * handled events kept 56.5 MB of heap and ~180 MB of RSS; 1.0 MB of heap at 100 per partition), and only a
- * group that joins late reading from the beginning ever reads one — in the embedded store every
- * group joins at start and analytics' replay is off (`ANALYTICS_REBUILD_ENABLED`). The default
- * was 10,000: Souk's three topics of 6 partitions then held up to 270,000 handled events
- * (retention trims at 1.5 × this), 4 per confirmed order, so the store's memory grew with its
- * order history until ~65,000 orders; now at most 2,700 (~3 MB).
+ * event costs ~1 KB of the process's heap (its envelope, ids, Date and payload copy: 60,000
+ * handled events kept 56.5 MB of heap and ~180 MB of RSS, against 1.0 MB of heap at 100 per
+ * partition), and only a group that joins late reading from the beginning ever reads one — in
+ * the embedded store every group joins at start and analytics' replay is off
+ * (`ANALYTICS_REBUILD_ENABLED`). The default was 10,000: Souk's three topics of 6 partitions then
+ * held up to 270,000 handled events (retention trims at 1.5 × this), 4 per confirmed order, so
+ * the store's memory grew with its order history until ~65,000 orders; now at most 2,700 (~3 MB).
  */
 export const DEFAULT_RETAINED_EVENTS_PER_PARTITION = 100;
 

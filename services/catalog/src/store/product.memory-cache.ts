@@ -59,9 +59,9 @@ function remember<T>(
 
 /**
  * The product cache in this process's memory: the embedded topology's twin of the Redis cache.
- * Two `Map`s kept in least-recently-used order (a hit moves its entry to the end; a fill beyond
- * the map's bound evicts from the front, expired entries there too): products (`maxEntries`, each expiring `ttlSeconds`
- * after its fill) and listing pages (`listingMaxEntries`, `listingTtlSeconds`), plus one slot
+ * Two `Map`s kept in least-recently-used order (a hit moves its entry to the end; a fill evicts
+ * from the front beyond the map's bound, and expired entries there): products (`maxEntries`,
+ * each expiring `ttlSeconds` after its fill) and listing pages (`listingMaxEntries`, `listingTtlSeconds`), plus one slot
  * for the category list. Invalidation bumps a generation counter, so a fill from a lookup made
  * before it is dropped, and empties the listing map (any page may have changed). Hits are the
  * very objects filled (not copies): callers treat them as read-only.
