@@ -26,17 +26,32 @@ export type StockCacheOptions = KeptAnswers;
 const NO_STOCK_CACHE: StockCacheOptions = { ttlMs: 0, maxEntries: 1 };
 
 /**
+ * A sweep of `cache`'s expired entries for every read of a cache whose entries live `ttlMs`: the
+ * first call at least `ttlMs` after the last sweep drops them all (lru-cache's `purgeStale`, one
+ * walk over the entries); other calls do nothing. lru-cache keeps an expired entry until its key
+ * is asked again or newer ones push it out, so a key asked once (a client paging through every
+ * category: the bench's preparation kept 5,000 products of listing pages) would stay for good.
+ * A cache swept this way needs lru-cache's `ignoreFetchAbort`: a key dropped while it loads then
+ * still answers its callers, whom lru-cache would otherwise reject with "deleted".
+ *
+ * @returns the function to call on every read
+ */
+export function staleSweep(cache: { purgeStale(): boolean }, ttlMs: number): () => void {
+  let sweptAtMs = performance.now();
+  return () => {
+    const nowMs = performance.now();
+    if (nowMs - sweptAtMs < ttlMs) return;
+    sweptAtMs = nowMs;
+    cache.purgeStale();
+  };
+}
+
+/**
  * `load` behind this process's memory: an LRU of `kept.maxEntries` keys whose answers are
  * reused for `kept.ttlMs` (`lru-cache`, whose `fetch` also joins concurrent misses of one key
  * into one load). Rejections are not kept. A call with `fresh` loads anew and keeps that answer.
- * With `kept.ttlMs` 0 every call loads.
- *
- * lru-cache keeps an expired answer until its key is asked again or `maxEntries` newer ones push
- * it out, so a key asked once (a client paging through every category: the bench's preparation
- * kept 5,000 products of listing pages) would stay for good; a call at least `ttlMs` after the
- * last sweep drops every expired answer first (`purgeStale`, one walk over the entries). A key
- * dropped (or evicted) while it loads still answers its callers (`ignoreFetchAbort`: lru-cache
- * would otherwise reject them with "deleted").
+ * With `kept.ttlMs` 0 every call loads. Expired answers nobody asks for again are swept
+ * (`staleSweep`); a key swept or evicted while it loads still answers its callers.
  *
  * @returns `(key, fresh?) => Promise<answer>`
  * @throws what `load` throws, to the calls that share that load
@@ -52,13 +67,9 @@ export function keptLoader<V extends object | number>(
     fetchMethod: (key) => load(key),
     ignoreFetchAbort: true,
   });
-  let sweptAtMs = performance.now();
+  const sweep = staleSweep(cache, kept.ttlMs);
   return async (key, fresh = false) => {
-    const nowMs = performance.now();
-    if (nowMs - sweptAtMs >= kept.ttlMs) {
-      sweptAtMs = nowMs;
-      cache.purgeStale();
-    }
+    sweep();
     return (await cache.fetch(key, { forceRefresh: fresh })) ?? load(key);
   };
 }

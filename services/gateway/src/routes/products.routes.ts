@@ -6,7 +6,13 @@ import type { HttpServer } from "@souk/platform";
 import { toCategoryDto, toProductDto, toProductPage } from "../mapping/product.mapping.ts";
 import { jsonResponse, problemResponses } from "../schemas/common.schemas.ts";
 import { CategoryList, ProductDto, ProductListQuery, ProductPage, ProductParams } from "../schemas/product.schemas.ts";
-import { availabilityLoader, keptLoader, productLoader, type StockCacheOptions } from "./catalog.loaders.ts";
+import {
+  availabilityLoader,
+  keptLoader,
+  productLoader,
+  staleSweep,
+  type StockCacheOptions,
+} from "./catalog.loaders.ts";
 
 /** Settings of the gateway's caches of catalog data (`GATEWAY_PRODUCT_CACHE_*`, `GATEWAY_LISTING_CACHE_*`). */
 export interface ProductCacheOptions {
@@ -19,7 +25,7 @@ export interface ProductCacheOptions {
 }
 
 /** What GET /v1/products asks catalog's ListProducts. */
-interface ListingQuery {
+export interface ListingQuery {
   readonly query: string;
   readonly category: string | undefined;
   readonly limit: number | undefined;
@@ -41,8 +47,13 @@ function productReader(catalog: Client<typeof CatalogService>, options: ProductC
  * pages are the store's most repeated reads, and catalog's own page cache is a gRPC hop (and a
  * Redis read) away. Keyed by the whole query; concurrent misses of one page make one call;
  * errors (an invalid cursor) are not kept. A catalog change shows here after at most `ttlMs`.
+ * Expired pages nobody asks for again are swept (`staleSweep`); a page swept or evicted while it
+ * loads still answers its callers.
  */
-function listingReader(catalog: Client<typeof CatalogService>, options: ProductCacheOptions) {
+export function listingReader(
+  catalog: Pick<Client<typeof CatalogService>, "listProducts">,
+  options: ProductCacheOptions,
+): (q: ListingQuery) => Promise<ListProductsResponse> {
   const load = (q: ListingQuery): Promise<ListProductsResponse> => catalog.listProducts(q);
   if (options.ttlMs <= 0) return load;
   const cache = new LRUCache<string, ListProductsResponse, ListingQuery>({
@@ -50,8 +61,11 @@ function listingReader(catalog: Client<typeof CatalogService>, options: ProductC
     sizeCalculation: (page) => Math.max(1, page.products.length),
     ttl: options.ttlMs,
     fetchMethod: (_key, _stale, { context }) => load(context),
+    ignoreFetchAbort: true,
   });
-  return async (q: ListingQuery): Promise<ListProductsResponse> => {
+  const sweep = staleSweep(cache, options.ttlMs);
+  return async (q) => {
+    sweep();
     const key = JSON.stringify([q.query, q.category ?? "", q.limit ?? 0, q.cursor ?? ""]);
     return (await cache.fetch(key, { context: q })) ?? load(q);
   };
