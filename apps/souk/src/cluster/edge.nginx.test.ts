@@ -1,8 +1,13 @@
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { request as httpsRequest } from "node:https";
+import { connect } from "node:net";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { createHttpServer, createMetrics } from "@souk/platform";
+import { closedPort, testLogger } from "@souk/platform/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { REPO_ROOT } from "../backing/backing.config.ts";
 import { renderTemplate } from "../backing/nginx.backing.ts";
@@ -11,6 +16,74 @@ import { ensureDevCertificates } from "./dev-tls.certificates.ts";
 import { removeEdgeConfig, renderEdgeConfig, writeEdgeConfig } from "./edge.nginx.ts";
 
 const run = promisify(execFile);
+
+/** Writes NGINX's main config into `prefix` (with `prefix/conf.d`) and resolves to its path. */
+async function writeMainConfig(prefix: string, logsDir: string): Promise<string> {
+  await mkdir(join(prefix, "temp"), { recursive: true });
+  await mkdir(join(prefix, "conf.d"), { recursive: true });
+  const main = renderTemplate(await readFile(join(REPO_ROOT, "deploy", "nginx", "nginx.conf.template"), "utf8"), {
+    NGINX_DIR: prefix,
+    LOGS_DIR: logsDir,
+  });
+  await writeFile(join(prefix, "nginx.conf"), main);
+  return join(prefix, "nginx.conf");
+}
+
+/** Resolves once something accepts connections on 127.0.0.1:`port`; throws after `ms`. */
+async function untilListening(port: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const accepted = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (accepted) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${ms} ms`);
+    await sleep(50);
+  }
+}
+
+/** POSTs `body` as JSON over HTTPS to 127.0.0.1:`port`, trusting `ca`. */
+function postJson(
+  port: number,
+  ca: Buffer,
+  body: Buffer,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/v1/echo",
+        method: "POST",
+        ca,
+        agent: false,
+        headers: { "content-type": "application/json", "content-length": body.length },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
+        );
+        res.on("error", reject);
+      },
+    );
+    // NGINX may answer 413 and close before it reads the whole body: the answer is what counts.
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** A JSON body of exactly `bytes` bytes. */
+function jsonOfSize(bytes: number): Buffer {
+  const frame = JSON.stringify({ pad: "" });
+  return Buffer.from(JSON.stringify({ pad: "p".repeat(bytes - frame.length) }));
+}
 
 describe("the cluster's NGINX files and development certificates", () => {
   let dir: string;
@@ -59,19 +132,82 @@ describe("the cluster's NGINX files and development certificates", () => {
     expect(nginx, "nginx is installed by `npm run services start`").toBeDefined();
     const prefix = join(dir, "nginx");
     const confD = join(prefix, "conf.d");
-    await mkdir(join(prefix, "temp"), { recursive: true });
-    await mkdir(confD, { recursive: true });
-    const main = renderTemplate(await readFile(join(REPO_ROOT, "deploy", "nginx", "nginx.conf.template"), "utf8"), {
-      NGINX_DIR: prefix,
-      LOGS_DIR: dir,
-    });
-    await writeFile(join(prefix, "nginx.conf"), main);
+    const mainConfig = await writeMainConfig(prefix, dir);
     await writeEdgeConfig(REPO_ROOT, confD, await ensureDevCertificates(join(dir, "tls")));
-    const args = ["-t", "-q", "-p", `${prefix}/`, "-e", join(dir, "error.log"), "-c", join(prefix, "nginx.conf")];
+    const args = ["-t", "-q", "-p", `${prefix}/`, "-e", join(dir, "error.log"), "-c", mainConfig];
     await expect(run(nginx!, args)).resolves.toBeDefined();
 
     await removeEdgeConfig(confD);
     await expect(stat(join(confD, "souk-gateway.conf"))).rejects.toThrow();
     await expect(stat(join(confD, "souk-tls"))).rejects.toThrow();
+  });
+
+  test("refuse a body over the gateway's 1 MiB at the edge, with the gateway's problem, and pass one of exactly 1 MiB", async () => {
+    // A replica refusing a body over its limit closes the connection while NGINX may still be
+    // writing the body: NGINX then counted a failed replica and answered 503 (CI, stop 19).
+    const nginx = await findExecutable("nginx");
+    expect(nginx, "nginx is installed by `npm run services start`").toBeDefined();
+    const gateway = createHttpServer({ logger: testLogger(), metrics: createMetrics(), isReady: () => true });
+    let reachedGateway = 0;
+    gateway.addHook("onRequest", async () => {
+      reachedGateway += 1;
+    });
+    gateway.post("/v1/echo", async (request) => ({ bytes: JSON.stringify(request.body).length }));
+    await gateway.listen({ host: "127.0.0.1", port: 0 });
+    const address = gateway.server.address();
+    const gatewayPort = typeof address === "object" && address !== null ? address.port : 0;
+
+    // Started as root, NGINX's workers run as nobody and buffer bodies over 16 KiB in files under
+    // the prefix: mkdtemp's 0700 would keep them out (the 1 MiB POST below got a 500).
+    await chmod(dir, 0o755);
+    const prefix = join(dir, "nginx-run");
+    const mainConfig = await writeMainConfig(prefix, prefix);
+    const certificates = await ensureDevCertificates(join(dir, "tls"));
+    const edgePort = await closedPort();
+    await writeEdgeConfig(REPO_ROOT, join(prefix, "conf.d"), certificates, {
+      edge: edgePort,
+      gateways: [gatewayPort],
+      ordersBalancer: await closedPort(),
+      orders: [await closedPort()],
+    });
+    const args = ["-p", `${prefix}/`, "-e", join(prefix, "error.log"), "-c", mainConfig, "-g", "daemon off;"];
+    const server: ChildProcess = spawn(nginx!, args, { stdio: "ignore" });
+    try {
+      await untilListening(edgePort, 10_000);
+      const ca = await readFile(certificates.caCertPath);
+      const limit = 1024 * 1024;
+
+      // What a replica answers to a body over its limit, sent to it directly.
+      const direct = await gateway.inject({
+        method: "POST",
+        url: "/v1/echo",
+        headers: { "content-type": "application/json" },
+        payload: jsonOfSize(limit + 1),
+      });
+      expect(direct.statusCode).toBe(413);
+      // The edge leaves out `instance` (optional in RFC 9457): a URI cannot go into NGINX's JSON unescaped.
+      const { instance, ...gatewayProblem } = JSON.parse(direct.body) as Record<string, unknown>;
+      expect(instance).toBe("/v1/echo");
+      reachedGateway = 0;
+
+      for (const size of [limit + 1, limit + 512 * 1024, 3 * limit]) {
+        const refused = await postJson(edgePort, ca, jsonOfSize(size));
+        expect(refused.status, refused.text).toBe(413);
+        expect(refused.headers["content-type"]).toMatch(/^application\/problem\+json/);
+        expect(JSON.parse(refused.text)).toEqual(gatewayProblem);
+        expect(refused.headers["x-served-by"]).toBeUndefined();
+      }
+      expect(reachedGateway, "no replica saw a body over the limit").toBe(0);
+
+      const accepted = await postJson(edgePort, ca, jsonOfSize(limit));
+      expect(accepted.status, accepted.text).toBe(200);
+      expect(JSON.parse(accepted.text)).toEqual({ bytes: limit });
+      expect(accepted.headers["x-served-by"]).toBe(`127.0.0.1:${gatewayPort}`);
+      expect(reachedGateway).toBe(1);
+    } finally {
+      server.kill("SIGTERM");
+      await new Promise((resolve) => (server.exitCode === null ? server.once("exit", resolve) : resolve(undefined)));
+      await gateway.close();
+    }
   });
 });

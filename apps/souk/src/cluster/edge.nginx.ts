@@ -25,31 +25,53 @@ function upstreamServers(ports: readonly number[]): string {
   return ports.map((port) => `  server ${CLUSTER_HOST}:${port} max_fails=0;`).join("\n");
 }
 
+/** The ports of the cluster's NGINX files, all on `CLUSTER_HOST`. */
+export interface EdgePorts {
+  /** The TLS edge (8443). */
+  readonly edge: number;
+  /** The gateway replicas behind it (8081, 8082). */
+  readonly gateways: readonly number[];
+  /** The orders gRPC balancer (50060). */
+  readonly ordersBalancer: number;
+  /** The orders replicas behind it (50056, 50066). */
+  readonly orders: readonly number[];
+}
+
+/** The cluster's own ports (cluster.topology.ts). */
+const CLUSTER_EDGE_PORTS: EdgePorts = {
+  edge: EDGE_PORT,
+  gateways: GATEWAY_REPLICA_PORTS,
+  ordersBalancer: ORDERS_BALANCER_PORT,
+  orders: ORDERS_REPLICA_PORTS,
+};
+
 /**
  * Renders the cluster's NGINX files from deploy/nginx/*.conf.template: the TLS edge
  * (`souk-gateway.conf`, https on 127.0.0.1:8443 over the gateway replicas 8081, 8082) and the
  * orders gRPC balancer (`souk-orders-grpc.conf`, h2c on 127.0.0.1:50060 over 50056, 50066).
- * Resolves to file name → content. `tlsPaths` are as NGINX should read them.
+ * Resolves to file name → content. `tlsPaths` are as NGINX should read them; `ports` replace
+ * the cluster's (tests run the edge on free ports).
  *
  * @throws Error when a template cannot be read or has a placeholder without a value.
  */
 export async function renderEdgeConfig(
   repoRoot: string,
   tlsPaths: { cert: string; key: string },
+  ports: EdgePorts = CLUSTER_EDGE_PORTS,
 ): Promise<Record<(typeof EDGE_CONF_FILES)[number], string>> {
   const template = (name: string) => readFile(join(repoRoot, "deploy", "nginx", `${name}.template`), "utf8");
   return {
     "souk-gateway.conf": renderTemplate(await template("souk-gateway.conf"), {
       HOST: CLUSTER_HOST,
-      TLS_PORT: String(EDGE_PORT),
+      TLS_PORT: String(ports.edge),
       CERT: tlsPaths.cert,
       KEY: tlsPaths.key,
-      GATEWAY_SERVERS: upstreamServers(GATEWAY_REPLICA_PORTS),
+      GATEWAY_SERVERS: upstreamServers(ports.gateways),
     }),
     "souk-orders-grpc.conf": renderTemplate(await template("souk-orders-grpc.conf"), {
       HOST: CLUSTER_HOST,
-      GRPC_PORT: String(ORDERS_BALANCER_PORT),
-      ORDERS_SERVERS: upstreamServers(ORDERS_REPLICA_PORTS),
+      GRPC_PORT: String(ports.ordersBalancer),
+      ORDERS_SERVERS: upstreamServers(ports.orders),
     }),
   };
 }
@@ -58,21 +80,23 @@ export async function renderEdgeConfig(
  * Writes the cluster's files into NGINX's `confD` (the caller reloads NGINX): the rendered
  * configs, and a copy of the server certificate and key in `confD/souk-tls/`, which the configs
  * name relative to NGINX's config directory (`conf.d/souk-tls/…`) so that a containerized NGINX,
- * which mounts only conf.d, reads them too.
+ * which mounts only conf.d, reads them too. `ports` as for `renderEdgeConfig`.
  */
 export async function writeEdgeConfig(
   repoRoot: string,
   confD: string,
   certificates: { certPath: string; keyPath: string },
+  ports: EdgePorts = CLUSTER_EDGE_PORTS,
 ): Promise<void> {
   const tlsDir = join(confD, TLS_DIR);
   await mkdir(tlsDir, { recursive: true, mode: 0o700 });
   await copyFile(certificates.certPath, join(tlsDir, "server.crt"));
   await copyFile(certificates.keyPath, join(tlsDir, "server.key"));
-  const files = await renderEdgeConfig(repoRoot, {
-    cert: `conf.d/${TLS_DIR}/server.crt`,
-    key: `conf.d/${TLS_DIR}/server.key`,
-  });
+  const files = await renderEdgeConfig(
+    repoRoot,
+    { cert: `conf.d/${TLS_DIR}/server.crt`, key: `conf.d/${TLS_DIR}/server.key` },
+    ports,
+  );
   for (const [name, content] of Object.entries(files)) await writeFile(join(confD, name), content);
 }
 
