@@ -27,6 +27,12 @@ export const LauncherConfig = Type.Object({
     description:
       "Where the store templates live (a migrated, seeded cluster per code version, ~70 MB; an empty data directory starts as a copy)",
   }),
+  SOUK_VACUUM_INTERVAL_MS: Type.Integer({
+    minimum: 0,
+    default: 15_000,
+    description:
+      "PGlite has no autovacuum: one table is vacuumed every this many ms, so each of the 56 comes round every ~14 min (0 = never)",
+  }),
   LOG_LEVEL: Type.Union(LogLevel.anyOf, { default: "info" }),
   SOUK_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000, description: "Longest graceful shutdown" }),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(

@@ -1,7 +1,9 @@
+import { Writable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "@souk/platform";
+import { createLogger, loadConfig } from "@souk/platform";
 import { EmbeddedConfig } from "./config.ts";
-import { EMBEDDED_LEVEL_CACHE_TTL_MS, embeddedEnvironment } from "./embedded.ts";
+import { EMBEDDED_LEVEL_CACHE_TTL_MS, embeddedEnvironment, startEmbedded } from "./embedded.ts";
 
 describe("embeddedEnvironment", () => {
   it("defaults the stock-level cache to a minute and analytics rebuilds to off", () => {
@@ -18,5 +20,61 @@ describe("embeddedEnvironment", () => {
     expect(config.ANALYTICS_REBUILD_ENABLED).toBe(true);
     expect(config.PORT).toBe(9090);
     expect(env).toEqual({ INVENTORY_LEVEL_CACHE_TTL_MS: "0", ANALYTICS_REBUILD_ENABLED: "true", PORT: "9090" });
+  });
+});
+
+describe("the embedded store's vacuum rotation", () => {
+  /** A store on `memory://` whose log lines are collected, with `SOUK_VACUUM_INTERVAL_MS` = `interval`. */
+  async function storeLoggingTo(lines: Record<string, unknown>[], interval: string) {
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
+          lines.push(JSON.parse(line) as Record<string, unknown>);
+        }
+        done();
+      },
+    });
+    return startEmbedded({
+      port: 0,
+      dataDir: "memory://",
+      seedCount: 20,
+      env: { HOST: "127.0.0.1", SOUK_VACUUM_INTERVAL_MS: interval },
+      logger: createLogger({ level: "debug", destination }),
+    });
+  }
+  const rounds = (lines: Record<string, unknown>[]) => lines.filter((l) => l["msg"] === "vacuumed every table once");
+
+  it("vacuums every table of every service's schema, one at a time, and stops with the store", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const souk = await storeLoggingTo(lines, "5");
+    try {
+      for (let waited = 0; rounds(lines).length === 0 && waited < 20_000; waited += 50) await sleep(50);
+    } finally {
+      await souk.stop();
+    }
+    const [round] = rounds(lines);
+    expect(round?.["tables"]).toBeGreaterThanOrEqual(50);
+    const vacuumed = new Set(lines.filter((l) => l["msg"] === "vacuumed").map((l) => String(l["table"]).split(".")[0]));
+    for (const schema of [
+      "catalog",
+      "cart",
+      "identity",
+      "inventory",
+      "orders",
+      "payments",
+      "notifications",
+      "analytics",
+    ]) {
+      expect(vacuumed).toContain(schema);
+    }
+    expect(lines.filter((l) => l["msg"] === "vacuum failed; the rotation goes on")).toEqual([]);
+  });
+
+  it("never vacuums with SOUK_VACUUM_INTERVAL_MS=0", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const souk = await storeLoggingTo(lines, "0");
+    await sleep(300);
+    await souk.stop();
+    expect(lines.filter((l) => l["msg"] === "vacuumed")).toEqual([]);
   });
 });

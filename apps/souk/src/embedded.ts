@@ -14,6 +14,7 @@ import {
   loadConfig,
   openDatabase,
   systemClock,
+  vacuumRotation,
   type Logger,
 } from "@souk/platform";
 import { createInProcessEventLog, createInProcessJobQueue, TOPIC_SPECS } from "@souk/messaging";
@@ -166,7 +167,10 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     },
     eventLog,
   });
-  const lifecycles = [inventory, catalog, identity, payments, cart, orders, notifications, analytics];
+  // PGlite has no autovacuum (see vacuumRotation); the store does its work, a table at a time.
+  const vacuum =
+    config.SOUK_VACUUM_INTERVAL_MS > 0 ? [vacuumRotation(database, config.SOUK_VACUUM_INTERVAL_MS, logger)] : [];
+  const lifecycles = [inventory, catalog, identity, payments, cart, orders, notifications, analytics, ...vacuum];
   for (const service of lifecycles) await service.start();
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = app.server.address();

@@ -12,3 +12,4 @@ export * from "./money.ts";
 export * from "./per-turn-loader.ts";
 export * from "./redis.ts";
 export * from "./tracing.ts";
+export * from "./vacuum.ts";
