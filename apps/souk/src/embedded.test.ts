@@ -1,7 +1,7 @@
-import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { createLogger, loadConfig } from "@souk/platform";
+import { loadConfig } from "@souk/platform";
+import { capturedLogger } from "@souk/platform/testing";
 import { EmbeddedConfig } from "./config.ts";
 import { EMBEDDED_LEVEL_CACHE_TTL_MS, embeddedEnvironment, startEmbedded } from "./embedded.ts";
 
@@ -24,29 +24,22 @@ describe("embeddedEnvironment", () => {
 });
 
 describe("the embedded store's vacuum rotation", () => {
-  /** A store on `memory://` whose log lines are collected, with `SOUK_VACUUM_INTERVAL_MS` = `interval`. */
-  async function storeLoggingTo(lines: Record<string, unknown>[], interval: string) {
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
-          lines.push(JSON.parse(line) as Record<string, unknown>);
-        }
-        done();
-      },
-    });
-    return startEmbedded({
+  /** A store on `memory://` logging into `lines`, with `SOUK_VACUUM_INTERVAL_MS` = `interval`. */
+  async function storeLogging(interval: string) {
+    const { logger, lines } = capturedLogger("debug");
+    const souk = await startEmbedded({
       port: 0,
       dataDir: "memory://",
       seedCount: 20,
       env: { HOST: "127.0.0.1", SOUK_VACUUM_INTERVAL_MS: interval },
-      logger: createLogger({ level: "debug", destination }),
+      logger,
     });
+    return { souk, lines };
   }
   const rounds = (lines: Record<string, unknown>[]) => lines.filter((l) => l["msg"] === "vacuumed every table once");
 
   it("vacuums every table of every service's schema, one at a time, and stops with the store", async () => {
-    const lines: Record<string, unknown>[] = [];
-    const souk = await storeLoggingTo(lines, "5");
+    const { souk, lines } = await storeLogging("5");
     try {
       for (let waited = 0; rounds(lines).length === 0 && waited < 20_000; waited += 50) await sleep(50);
     } finally {
@@ -71,8 +64,7 @@ describe("the embedded store's vacuum rotation", () => {
   });
 
   it("never vacuums with SOUK_VACUUM_INTERVAL_MS=0", async () => {
-    const lines: Record<string, unknown>[] = [];
-    const souk = await storeLoggingTo(lines, "0");
+    const { souk, lines } = await storeLogging("0");
     await sleep(300);
     await souk.stop();
     expect(lines.filter((l) => l["msg"] === "vacuumed")).toEqual([]);

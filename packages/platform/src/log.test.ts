@@ -1,27 +1,14 @@
 import { execFile } from "node:child_process";
-import { Writable } from "node:stream";
 import type { FastifyBaseLogger } from "fastify";
 import { pino } from "pino";
 import { context, trace, TraceFlags } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createHttpServer } from "./http-server.ts";
-import { createLogger, isoTimeField, STDOUT_FLUSH_MS } from "./log.ts";
+import { isoTimeField, STDOUT_FLUSH_MS } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
 import { DeferredChildLogger } from "./request-logger.ts";
-
-/** A process logger (`createLogger`: redaction, mixin, timestamp) writing into an array of parsed JSON lines. */
-function capturedLogger(level = "info") {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n"))
-        if (line !== "") lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger({ level, name: "test", destination }), lines };
-}
+import { capturedLogger } from "./testing.ts";
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 

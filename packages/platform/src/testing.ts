@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import { Writable } from "node:stream";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -18,6 +19,22 @@ export function openTestDatabase(): Promise<SqlDatabase> {
 /** A logger for tests: silent unless `SOUK_TEST_LOG_LEVEL` is set. */
 export function testLogger(): Logger {
   return createLogger({ level: process.env["SOUK_TEST_LOG_LEVEL"] ?? "silent" });
+}
+
+/**
+ * A process logger (`createLogger`: redaction, mixin, timestamp) at `level`, writing into
+ * `lines`, each line parsed from its JSON: for tests that read what a process logged.
+ */
+export function capturedLogger(level = "info"): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n"))
+        if (line !== "") lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger({ level, name: "test", destination }), lines };
 }
 
 /** A Redis client scoped to one test run's keys, for integration tests. */

@@ -1,10 +1,8 @@
-import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { afterEach, describe, expect, test } from "vitest";
 import type { SqlDatabase } from "./database.ts";
-import { createLogger } from "./log.ts";
-import { openTestDatabase, testLogger } from "./testing.ts";
+import { capturedLogger, openTestDatabase, testLogger } from "./testing.ts";
 import { vacuumRotation } from "./vacuum.ts";
 
 /** Runs each statement in turn (one statement per extended-protocol message). */
@@ -72,15 +70,7 @@ describe("the vacuum rotation (PGlite has no autovacuum)", () => {
   test("runs on its own every interval, logs each round, and goes on past a table that is gone", async () => {
     database = await openTestDatabase();
     await run(database, "create schema a", "create table a.x (id int)", "create table a.y (id int)");
-    const lines: Record<string, unknown>[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString("utf8").split("\n").filter(Boolean))
-          lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
-    const logger = createLogger({ level: "debug", destination });
+    const { logger, lines } = capturedLogger("debug");
     const rotation = vacuumRotation(database, 20, logger);
     await rotation.start();
     const rounds = () => lines.filter((line) => line["msg"] === "vacuumed every table once");

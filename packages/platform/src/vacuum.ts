@@ -38,7 +38,8 @@ export interface VacuumRotation extends Lifecycle {
 export function vacuumRotation(database: SqlDatabase, intervalMs: number, logger: Logger): VacuumRotation {
   const db = database.forSchema<Record<string, never>>("public");
   let pending: string[] = [];
-  let round = { tables: 0, ms: 0, longest: { table: "", ms: 0 } };
+  const newRound = () => ({ tables: 0, ms: 0, longest: { table: "", ms: 0 } });
+  let round = newRound();
 
   async function refill(): Promise<void> {
     const { rows } = await sql<{ name: string }>`
@@ -74,7 +75,7 @@ export function vacuumRotation(database: SqlDatabase, intervalMs: number, logger
           { tables: round.tables, ms: Math.round(round.ms), longest: round.longest },
           "vacuumed every table once",
         );
-        round = { tables: 0, ms: 0, longest: { table: "", ms: 0 } };
+        round = newRound();
       }
     },
     logger,

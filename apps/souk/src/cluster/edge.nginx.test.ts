@@ -4,14 +4,13 @@ import { tmpdir } from "node:os";
 import { request as httpsRequest } from "node:https";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { createHttpServer, createMetrics } from "@souk/platform";
 import { closedPort, testLogger } from "@souk/platform/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { REPO_ROOT } from "../backing/backing.config.ts";
 import { renderTemplate } from "../backing/nginx.backing.ts";
-import { findExecutable } from "../backing/process.runner.ts";
+import { findExecutable, waitUntil } from "../backing/process.runner.ts";
 import { ensureDevCertificates } from "./dev-tls.certificates.ts";
 import { removeEdgeConfig, renderEdgeConfig, writeEdgeConfig } from "./edge.nginx.ts";
 
@@ -29,22 +28,16 @@ async function writeMainConfig(prefix: string, logsDir: string): Promise<string>
   return join(prefix, "nginx.conf");
 }
 
-/** Resolves once something accepts connections on 127.0.0.1:`port`; throws after `ms`. */
-async function untilListening(port: number, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const accepted = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
+/** Whether something accepts a TCP connection on 127.0.0.1:`port` now. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
     });
-    if (accepted) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${ms} ms`);
-    await sleep(50);
-  }
+    socket.once("error", () => resolve(false));
+  });
 }
 
 /** POSTs `body` as JSON over HTTPS to 127.0.0.1:`port`, trusting `ca`. */
@@ -173,7 +166,7 @@ describe("the cluster's NGINX files and development certificates", () => {
     const args = ["-p", `${prefix}/`, "-e", join(prefix, "error.log"), "-c", mainConfig, "-g", "daemon off;"];
     const server: ChildProcess = spawn(nginx!, args, { stdio: "ignore" });
     try {
-      await untilListening(edgePort, 10_000);
+      expect(await waitUntil(() => accepts(edgePort), 10_000, 50), "NGINX listens on the edge port").toBe(true);
       const ca = await readFile(certificates.caCertPath);
       const limit = 1024 * 1024;
 

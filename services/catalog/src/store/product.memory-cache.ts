@@ -61,10 +61,11 @@ function remember<T>(
  * The product cache in this process's memory: the embedded topology's twin of the Redis cache.
  * Two `Map`s kept in least-recently-used order (a hit moves its entry to the end; a fill evicts
  * from the front beyond the map's bound, and expired entries there): products (`maxEntries`,
- * each expiring `ttlSeconds` after its fill) and listing pages (`listingMaxEntries`, `listingTtlSeconds`), plus one slot
- * for the category list. Invalidation bumps a generation counter, so a fill from a lookup made
- * before it is dropped, and empties the listing map (any page may have changed). Hits are the
- * very objects filled (not copies): callers treat them as read-only.
+ * each expiring `ttlSeconds` after its fill) and listing pages (`listingMaxEntries`,
+ * `listingTtlSeconds`), plus one slot for the category list. Invalidation bumps a generation
+ * counter, so a fill from a lookup made before it is dropped, and empties the listing map (any
+ * page may have changed). Hits are the very objects filled (not copies): callers treat them as
+ * read-only.
  *
  * Every process has its own copy: when several processes serve one database without Redis, an
  * update invalidates only the process that made it, and the others may serve the old product
