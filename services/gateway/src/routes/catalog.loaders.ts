@@ -17,6 +17,8 @@ export interface KeptAnswers {
   readonly ttlMs: number;
   /** Most keys kept. */
   readonly maxEntries: number;
+  /** The clock TTLs are measured on, in ms (default `performance`; tests step their own). */
+  readonly clock?: { now(): number };
 }
 
 /** Settings of the gateway's cache of stock levels (`GATEWAY_STOCK_CACHE_TTL_MS`): SKUs kept. */
@@ -32,18 +34,29 @@ const NO_STOCK_CACHE: StockCacheOptions = { ttlMs: 0, maxEntries: 1 };
  * is asked again or newer ones push it out, so a key asked once (a client paging through every
  * category: the bench's preparation kept 5,000 products of listing pages) would stay for good.
  * A cache swept this way needs lru-cache's `ignoreFetchAbort`: a key dropped while it loads then
- * still answers its callers, whom lru-cache would otherwise reject with "deleted".
+ * still answers its callers, whom lru-cache would otherwise reject with "deleted". `clock` is the
+ * cache's (ms; default `performance`).
  *
  * @returns the function to call on every read
  */
-export function staleSweep(cache: { purgeStale(): boolean }, ttlMs: number): () => void {
-  let sweptAtMs = performance.now();
+export function staleSweep(
+  cache: { purgeStale(): boolean },
+  ttlMs: number,
+  clock: { now(): number } = performance,
+): () => void {
+  let sweptAtMs = clock.now();
   return () => {
-    const nowMs = performance.now();
+    const nowMs = clock.now();
     if (nowMs - sweptAtMs < ttlMs) return;
     sweptAtMs = nowMs;
     cache.purgeStale();
   };
+}
+
+/** When a kept key's answer was loaded (on the loader's clock, ms) and whether a call read it since. */
+interface KeptLoad {
+  readonly atMs: number;
+  read: boolean;
 }
 
 /**
@@ -53,6 +66,18 @@ export function staleSweep(cache: { purgeStale(): boolean }, ttlMs: number): () 
  * With `kept.ttlMs` 0 every call loads. Expired answers nobody asks for again are swept
  * (`staleSweep`); a key swept or evicted while it loads still answers its callers.
  *
+ * Refresh-ahead, in batches: the first call that reads an answer older than half the TTL gets
+ * that answer at once and reloads, in the background and in that same turn of the event loop,
+ * every kept answer older than a quarter of the TTL that a call read since it was loaded. With a
+ * `load` that batches a turn's keys (`perTurnLoader`), the keys a process keeps reading are
+ * reloaded together, a few calls per TTL, instead of one miss — and one call, with a reader
+ * waiting on it — per key per TTL. A reloaded answer replaces the kept one and lives a TTL from
+ * then; an answer nobody read in the first half of its TTL is left to expire. A reload that fails
+ * leaves the kept answer to its TTL (the first call after that loads, and sees the error); one
+ * overtaken by a `fresh` load is dropped. No answer is ever older than the TTL. The pattern is
+ * Oracle Coherence's refresh-ahead ("refresh-ahead-factor" 0.5), with a turn's reloads batched
+ * and the reloads of nearly-due answers brought forward to join them.
+ *
  * @returns `(key, fresh?) => Promise<answer>`
  * @throws what `load` throws, to the calls that share that load
  */
@@ -61,15 +86,61 @@ export function keptLoader<V extends object | number>(
   kept: KeptAnswers,
 ): (key: string, fresh?: boolean) => Promise<V> {
   if (kept.ttlMs <= 0) return (key) => load(key);
+  const clock = kept.clock ?? performance;
+  // A read of an answer this old reloads it, with every read answer at least `joinAfterMs` old.
+  const refreshAfterMs = kept.ttlMs / 2;
+  const joinAfterMs = kept.ttlMs / 4;
+  // Every kept key, oldest load first (a Map iterates in insertion order; a reload re-inserts).
+  const loads = new Map<string, KeptLoad>();
+  const track = (key: string, atMs: number): KeptLoad => {
+    loads.delete(key);
+    const loaded: KeptLoad = { atMs, read: false };
+    loads.set(key, loaded);
+    return loaded;
+  };
   const cache = new LRUCache<string, V>({
     max: kept.maxEntries,
     ttl: kept.ttlMs,
-    fetchMethod: (key) => load(key),
+    perf: clock,
+    fetchMethod: (key) => {
+      track(key, clock.now());
+      return load(key);
+    },
     ignoreFetchAbort: true,
+    // Evicted, expired, deleted or failed: nothing to refresh. ("set" is a new answer.)
+    dispose: (_answer, key, reason) => {
+      if (reason !== "set") loads.delete(key);
+    },
   });
-  const sweep = staleSweep(cache, kept.ttlMs);
+  let walkedAtMs = -Infinity;
+  const refreshDue = (nowMs: number) => {
+    walkedAtMs = nowMs;
+    for (const [key, loaded] of loads) {
+      const ageMs = nowMs - loaded.atMs;
+      if (ageMs < joinAfterMs) break; // the rest are younger
+      if (!cache.has(key)) {
+        loads.delete(key); // expired or gone
+        continue;
+      }
+      if (!loaded.read) continue; // unread since its load: a later walk may find it read
+      const reload = track(key, nowMs); // re-inserted at the end: the walk stops there
+      load(key).then(
+        (answer) => {
+          if (loads.get(key) === reload) cache.set(key, answer);
+        },
+        () => undefined, // the kept answer stays until its TTL ends
+      );
+    }
+  };
+  const sweep = staleSweep(cache, kept.ttlMs, clock);
   return async (key, fresh = false) => {
     sweep();
+    const loaded = loads.get(key);
+    if (loaded !== undefined) {
+      loaded.read = true;
+      const nowMs = clock.now();
+      if (nowMs - loaded.atMs >= refreshAfterMs && nowMs - walkedAtMs >= joinAfterMs) refreshDue(nowMs);
+    }
     return (await cache.fetch(key, { forceRefresh: fresh })) ?? load(key);
   };
 }
