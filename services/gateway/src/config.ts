@@ -35,6 +35,14 @@ export const GatewayConfig = Type.Object({
     description: "Requests per window from one signed-in user (keyed by the verified token's subject)",
   }),
   GATEWAY_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000, description: "Rate-limit window" }),
+  GATEWAY_RATE_LIMIT_SYNC_MS: Type.Integer({
+    minimum: 0,
+    default: 100,
+    description:
+      "With Redis (distributed topology): how often requests counted in this process are added to the shared " +
+      "counters, in ms. A request that would take its client past half the limit is counted in Redis at once; " +
+      "0 counts every request in Redis at once",
+  }),
   GATEWAY_ADMIN_TOKEN: Type.String({
     default: "",
     description:

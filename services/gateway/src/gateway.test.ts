@@ -1030,7 +1030,9 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
       }
     });
 
-    it("shares the counters between replicas through Redis", async () => {
+    // 0: every request counted in Redis at once (the plugin's RedisStore); 100: requests below half
+    // the limit counted in each process and synced (`syncedRateLimitStore`; a limit of 3 has none).
+    it.each(["0", "100"])("shares the counters between replicas through Redis (sync every %s ms)", async (syncMs) => {
       const url = process.env["REDIS_URL"] ?? "redis://127.0.0.1:56379";
       const redis = openRedis(url, testLogger(), { keyPrefix: `test:gateway:${randomUUID()}:` });
       try {
@@ -1039,7 +1041,8 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
             cause: error,
           });
         });
-        const replicas = [await limited({}, redis), await limited({}, redis)];
+        const env = { GATEWAY_RATE_LIMIT_SYNC_MS: syncMs };
+        const replicas = [await limited(env, redis), await limited(env, redis)];
         const statuses: number[] = [];
         for (let i = 0; i < 4; i += 1) {
           statuses.push((await replicas[i % 2]!.inject({ method: "GET", url: "/v1/categories" })).statusCode);

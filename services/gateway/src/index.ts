@@ -25,6 +25,7 @@ import {
   type Redis,
 } from "@souk/platform";
 import { bearerChallenge, createBearerAuth } from "./auth.ts";
+import { syncedRateLimitStore } from "./rate-limit.store.ts";
 import type { GatewayConfig } from "./config.ts";
 import { restProblemOf } from "./mapping/problem.mapping.ts";
 import { registerOpenApi } from "./openapi.ts";
@@ -66,6 +67,9 @@ export interface GatewayDeps {
   readonly eventLog: EventLog;
 }
 
+/** Prefix of the rate-limit counters' Redis keys. */
+const RATE_LIMIT_PREFIX = "souk:gateway:rate-limit:";
+
 /**
  * Composition root of the gateway: the public REST API `/v1` (plus GET /.well-known/jwks.json,
  * GET /openapi.json, /docs, /livez, /readyz, /metrics) on the platform's HTTP server. Routes
@@ -91,6 +95,16 @@ export async function createGateway(deps: GatewayDeps): Promise<{ app: HttpServe
   });
 
   const hub = createOrderStatusHub(deps.eventLog, logger);
+  // With Redis and a sync interval, requests below half their limit are counted here and added to
+  // Redis in batches (`syncedRateLimitStore`); with 0, every request is counted in Redis at once.
+  const counters =
+    deps.redis === undefined || config.GATEWAY_RATE_LIMIT_SYNC_MS === 0
+      ? undefined
+      : syncedRateLimitStore({
+          redis: deps.redis,
+          prefix: RATE_LIMIT_PREFIX,
+          syncIntervalMs: config.GATEWAY_RATE_LIMIT_SYNC_MS,
+        });
   registerOpenApi(app, config.GATEWAY_PUBLIC_URL);
   await app.register(async (api: HttpServer) => {
     api.setValidatorCompiler(validatorCompiler);
@@ -117,7 +131,11 @@ export async function createGateway(deps: GatewayDeps): Promise<{ app: HttpServe
         }
         return `ip:${request.ip}`;
       },
-      ...(deps.redis === undefined ? {} : { redis: deps.redis, nameSpace: "souk:gateway:rate-limit:" }),
+      ...(counters !== undefined
+        ? { store: counters.Store }
+        : deps.redis === undefined
+          ? {}
+          : { redis: deps.redis, nameSpace: RATE_LIMIT_PREFIX }),
       skipOnError: true,
       errorResponseBuilder: (_request, context) =>
         new SoukError(
@@ -149,5 +167,7 @@ export async function createGateway(deps: GatewayDeps): Promise<{ app: HttpServe
   });
   app.addHook("onReady", () => hub.start());
   app.addHook("preClose", () => hub.stop());
+  // After the last request: its counts reach Redis before the caller closes the client.
+  if (counters !== undefined) app.addHook("onClose", () => counters.close());
   return { app };
 }
