@@ -90,9 +90,11 @@ export const FULL_PLAN: BenchPlan = {
     drainMs: 2_000,
     fractions: [0.3, 0.6, 0.8, 0.95, 1.1, 1.25],
     extendFactor: 1.25,
-    // Room to climb well past a low probe (a store still tiering up probes low): 12 steps reach
-    // 1.25 × 1.25⁶ ≈ 4.8× the probe before the ladder gives up with "saturation higher".
-    maxSteps: 12,
+    // Room to climb well past a low probe (a store still tiering up probes low): 14 steps reach
+    // 1.25 × 1.25⁸ ≈ 7.5× the probe before the ladder gives up with "saturation higher". The
+    // distributed product ladder, the first after `up`, probed 1,056/s and passed its twelfth
+    // step at 4,900/s; steps past the first saturated one are never run.
+    maxSteps: 14,
     cooldownMs: 1_000,
     recoverTimeoutMs: 30_000,
     // 25 % rungs → ~6 %.
