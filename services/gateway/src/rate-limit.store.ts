@@ -66,9 +66,10 @@ export interface SyncedRateLimitOptions {
  * here, answered at once with that count, and added to Redis with the key's other requests at the
  * next sync, every `syncIntervalMs`, in one pipeline for all keys. Below half its limit a client
  * cannot be refused anyway; past half, every request is counted in Redis as it comes. What the
- * store gives up: a client over the limit can get up to half its limit again through each other
- * replica, when it sent that many there within one sync interval; and `X-RateLimit-Remaining`
- * below half the limit counts other replicas' requests as of their last sync.
+ * store gives up: a client refused on one replica can still get up to half its limit through each
+ * other replica whose count is stale (it learns the count only from its own calls to Redis); and
+ * `X-RateLimit-Remaining` below half the limit counts other replicas' requests as of their last
+ * sync.
  *
  * A Redis error on a request counted at once goes to @fastify/rate-limit (which lets the request
  * through with `skipOnError`); a failed sync keeps its counts for the next one, until their window

@@ -68,11 +68,12 @@ interface KeptLoad {
  *
  * Refresh-ahead, in batches: the first call that reads an answer older than half the TTL gets
  * that answer at once and reloads, in the background and in that same turn of the event loop,
- * every kept answer older than a quarter of the TTL that a call read since it was loaded. With a
- * `load` that batches a turn's keys (`perTurnLoader`), the keys a process keeps reading are
- * reloaded together, a few calls per TTL, instead of one miss — and one call, with a reader
- * waiting on it — per key per TTL. A reloaded answer replaces the kept one and lives a TTL from
- * then; an answer nobody read in the first half of its TTL is left to expire. A reload that fails
+ * every kept answer older than a quarter of the TTL that a call read since it was loaded (at most
+ * one such walk per quarter of the TTL). With a `load` that batches a turn's keys
+ * (`perTurnLoader`), the keys a process keeps reading are reloaded together, a few calls per TTL,
+ * instead of one miss — and one call, with a reader waiting on it — per key per TTL. A reloaded
+ * answer replaces the kept one and lives a TTL from then; an answer no call read since its load
+ * is not reloaded, and expires unless a later walk finds it read. A reload that fails
  * leaves the kept answer to its TTL (the first call after that loads, and sees the error); one
  * overtaken by a `fresh` load is dropped. No answer is ever older than the TTL. The pattern is
  * Oracle Coherence's refresh-ahead ("refresh-ahead-factor" 0.5), with a turn's reloads batched
