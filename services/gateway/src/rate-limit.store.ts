@@ -64,7 +64,7 @@ export interface SyncedRateLimitOptions {
  * at once, with whatever this process still held for that key, and answered with Redis's count —
  * as @fastify/rate-limit's own RedisStore does for every request. Any other request is counted
  * here, answered at once with that count, and added to Redis with the key's other requests at the
- * next sync, every `syncIntervalMs`, in one pipeline for all keys. Below half its limit a client
+ * next sync, every `syncIntervalMs` (one call per key that has any). Below half its limit a client
  * cannot be refused anyway; past half, every request is counted in Redis as it comes. What the
  * store gives up: a client refused on one replica can still get up to half its limit through each
  * other replica whose count is stale (it learns the count only from its own calls to Redis); and
