@@ -149,15 +149,14 @@ export function syncedRateLimitStore(options: SyncedRateLimitOptions): {
       if (counter === undefined) {
         counter = { count: 0, pending: 0, inFlight: 0, resetAtMs: 0, windowMs: timeWindow };
         counters.set(key, counter);
-        schedule(); // which prunes it once its window ends
+        schedule(); // syncs it, and runs while any counter is kept (pruned once its window ends)
       }
       if (nowMs >= counter.resetAtMs && counter.inFlight === 0) counter.pending = 0; // a new window
       counter.windowMs = timeWindow;
       const counted = counter.count + counter.inFlight + counter.pending + 1;
       if (nowMs < counter.resetAtMs && counted * 2 <= max) {
         counter.pending += 1;
-        dirty.add(key);
-        schedule();
+        dirty.add(key); // the timer runs while the counter is kept
         callback(null, { current: counted, ttl: counter.resetAtMs - nowMs });
         return;
       }
@@ -168,7 +167,6 @@ export function syncedRateLimitStore(options: SyncedRateLimitOptions): {
         (error: unknown) => {
           counter.pending += amount; // for the next sync, while the window lasts
           dirty.add(key);
-          schedule();
           callback(error instanceof Error ? error : new Error(String(error)));
         },
       );
