@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "@souk/platform";
-import { capturedLogger } from "@souk/platform/testing";
+import { capturedLogger, waitFor } from "@souk/platform/testing";
 import { EmbeddedConfig } from "./config.ts";
 import { EMBEDDED_LEVEL_CACHE_TTL_MS, embeddedEnvironment, startEmbedded } from "./embedded.ts";
 
@@ -41,7 +41,7 @@ describe("the embedded store's vacuum rotation", () => {
   it("vacuums every table of every service's schema, one at a time, and stops with the store", async () => {
     const { souk, lines } = await storeLogging("5");
     try {
-      for (let waited = 0; rounds(lines).length === 0 && waited < 20_000; waited += 50) await sleep(50);
+      await waitFor(() => rounds(lines).length > 0, { timeoutMs: 20_000, intervalMs: 50, message: "a vacuum round" });
     } finally {
       await souk.stop();
     }

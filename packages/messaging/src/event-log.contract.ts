@@ -4,7 +4,8 @@ import { PoisonMessageError, PROTOBUF_CONTENT_TYPE, type EventEnvelope } from ".
 import type { EventLog, ReceivedEvent } from "./event-log.ts";
 import { decodeEvent, EVENTS, isEvent, newEvent } from "./catalog.ts";
 import { partitionForSubject, type DeadLetteredEvent } from "./event-log-common.ts";
-import { pause, waitFor } from "./testing.ts";
+import { waitFor } from "@souk/platform/testing";
+import { pause } from "./testing.ts";
 
 /** A record written without Souk's adapter (a foreign producer), for poison tests. */
 export interface RawRecord {

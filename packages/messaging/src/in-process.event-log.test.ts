@@ -6,7 +6,8 @@ import { EVENTS, newEvent } from "./catalog.ts";
 import { createInProcessEventLog, DEFAULT_RETAINED_EVENTS_PER_PARTITION } from "./in-process-event-log.ts";
 import { describeEventLogContract } from "./event-log.contract.ts";
 import { murmur2, partitionForSubject } from "./event-log-common.ts";
-import { pause, waitFor } from "./testing.ts";
+import { waitFor } from "@souk/platform/testing";
+import { pause } from "./testing.ts";
 
 describeEventLogContract("in-process", {
   quietMs: 50,

@@ -12,7 +12,8 @@ import { decodeDeadLetterRecord } from "./cloudevents-kafka.ts";
 import { describeEventLogContract, type RawRecord } from "./event-log.contract.ts";
 import { deadLetterTopic, partitionForSubject, type DeadLetteredEvent } from "./event-log-common.ts";
 import { createKafkaEventLog } from "./kafka-event-log.ts";
-import { findTestKafka, waitFor } from "./testing.ts";
+import { waitFor } from "@souk/platform/testing";
+import { findTestKafka } from "./testing.ts";
 
 const kafka = await findTestKafka();
 if (!kafka.available) console.warn(`[kafka event log tests] skipped: ${kafka.reason}`);

@@ -5,7 +5,8 @@ import { EVENTS, newEvent } from "./catalog.ts";
 import type { QueueSpec } from "./job-queue.ts";
 import { createRabbitMqJobQueue, rabbitMqTopology } from "./rabbitmq-job-queue.ts";
 import { deleteQueues, findTestRabbitMq, startTcpProxy, type TcpProxy } from "./rabbitmq.job-queue.harness.ts";
-import { pause, waitFor } from "./testing.ts";
+import { waitFor } from "@souk/platform/testing";
+import { pause } from "./testing.ts";
 
 const rabbit = await findTestRabbitMq();
 if (!rabbit.available) console.warn(`[rabbitmq job queue reconnection tests] skipped: ${rabbit.reason}`);

@@ -5,7 +5,8 @@ import { EVENTS, newEvent } from "./catalog.ts";
 import { createRabbitMqJobQueue, rabbitMqTopology } from "./rabbitmq-job-queue.ts";
 import { deleteQueues, findTestRabbitMq, startTcpProxy } from "./rabbitmq.job-queue.harness.ts";
 import { resilientJobQueue } from "./resilient.ts";
-import { pause, waitFor } from "./testing.ts";
+import { waitFor } from "@souk/platform/testing";
+import { pause } from "./testing.ts";
 
 const rabbit = await findTestRabbitMq();
 if (!rabbit.available) console.warn(`[resilient job queue tests] skipped: ${rabbit.reason}`);

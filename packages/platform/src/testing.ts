@@ -16,6 +16,45 @@ export function openTestDatabase(): Promise<SqlDatabase> {
   return openDatabase({ dataDir: "memory://" });
 }
 
+/** Options of `waitFor`. */
+export interface WaitForOptions {
+  /** Give up after this many ms. Default 10 000. */
+  readonly timeoutMs?: number;
+  /** Pause between checks in ms. Default 20. */
+  readonly intervalMs?: number;
+  /** Says what was awaited, in the timeout error. */
+  readonly message?: string;
+}
+
+/**
+ * Resolves once `condition` returns (or resolves to) true, checking every `intervalMs`.
+ *
+ * @throws Error naming `message` (and the last error `condition` threw, as its cause) after `timeoutMs`.
+ */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  options: WaitForOptions = {},
+): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const intervalMs = options.intervalMs ?? 20;
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (await condition()) return;
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${options.message ?? "a condition"}`, {
+        cause: lastError,
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
 /** A logger for tests: silent unless `SOUK_TEST_LOG_LEVEL` is set. */
 export function testLogger(): Logger {
   return createLogger({ level: process.env["SOUK_TEST_LOG_LEVEL"] ?? "silent" });

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { afterEach, describe, expect, test } from "vitest";
 import type { SqlDatabase } from "./database.ts";
-import { capturedLogger, openTestDatabase, testLogger } from "./testing.ts";
+import { capturedLogger, openTestDatabase, testLogger, waitFor } from "./testing.ts";
 import { vacuumRotation } from "./vacuum.ts";
 
 /** Runs each statement in turn (one statement per extended-protocol message). */
@@ -74,13 +74,17 @@ describe("the vacuum rotation (PGlite has no autovacuum)", () => {
     const rotation = vacuumRotation(database, 20, logger);
     await rotation.start();
     const rounds = () => lines.filter((line) => line["msg"] === "vacuumed every table once");
-    for (let waited = 0; rounds().length < 1 && waited < 5_000; waited += 20) await sleep(20);
+    await waitFor(() => rounds().length >= 1, { timeoutMs: 5_000, message: "a first round" });
     expect(rounds()[0]).toMatchObject({ tables: 2 });
     // A table dropped after the round's list was made fails its vacuum; the rotation logs it and goes on.
-    for (let waited = 0; !lines.some((l) => l["table"] === "a.x") && waited < 5_000; waited += 5) await sleep(5);
+    await waitFor(() => lines.some((l) => l["table"] === "a.x"), {
+      timeoutMs: 5_000,
+      intervalMs: 5,
+      message: "a vacuum of a.x",
+    });
     await run(database, "drop table a.y");
     const before = rounds().length;
-    for (let waited = 0; rounds().length < before + 2 && waited < 5_000; waited += 20) await sleep(20);
+    await waitFor(() => rounds().length >= before + 2, { timeoutMs: 5_000, message: "two more rounds" });
     await rotation.stop();
     expect(rounds().length).toBeGreaterThanOrEqual(before + 2);
     expect(rounds().at(-1)).toMatchObject({ tables: 1 });

@@ -8,9 +8,8 @@ import {
   type EventEnvelope,
   type InProcessEventLog,
 } from "@souk/messaging";
-import { waitFor } from "@souk/messaging/testing";
 import { createMetrics, loadConfig, newId, type Metrics, type SqlDatabase } from "@souk/platform";
-import { openTestDatabase, testLogger } from "@souk/platform/testing";
+import { openTestDatabase, testLogger, waitFor } from "@souk/platform/testing";
 import { ZERO_COUNTS } from "./domain/aggregates.ts";
 import { toAnalyticsEvent } from "./events/analytics.events.ts";
 import { AnalyticsConfig, createAnalyticsService, type AnalyticsUseCases } from "./index.ts";

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AnalyticsService } from "@souk/contracts/analytics";
 import { createInProcessEventLog, TOPIC_SPECS } from "@souk/messaging";
-import { waitFor } from "@souk/messaging/testing";
 import {
   createHttpServer,
   createMetrics,
@@ -11,7 +10,7 @@ import {
   type HttpServer,
   type SqlDatabase,
 } from "@souk/platform";
-import { openTestDatabase, testLogger } from "@souk/platform/testing";
+import { openTestDatabase, testLogger, waitFor } from "@souk/platform/testing";
 // eslint-disable-next-line no-restricted-imports -- tests compose the real neighbouring services
 import { AnalyticsConfig, createAnalyticsService } from "../../../analytics/src/index.ts";
 // eslint-disable-next-line no-restricted-imports -- the realistic stream analytics' own tests use
