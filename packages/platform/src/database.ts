@@ -304,10 +304,14 @@ export interface SqlDatabase {
 
 /**
  * PGlite's buffer pool. Postgres's default (128MB) lives in PGlite's WASM memory and is all
- * touched at start: 32MB holds Souk's embedded working set (the demo catalog is a few MB) with
- * the same query times measured, and the process's resident memory drops by ~120 MB.
+ * touched at start; a page it does not hold is read from the data directory through the file
+ * system (the kernel's page cache, outside the process). 32MB instead of 128 took ~120 MB off
+ * the store's resident memory with the same query times. 16MB took 18 MB more (idle 182 → 164
+ * MB, peak under the bench's search, cart and checkout ladders 306 → 294 MB) at the same rates:
+ * search 11,000 / 9,999/s (its ladder spreads ±8 % between identical runs), cart 774 / 810/s,
+ * checkout 35.2 / 36.3/s. The seeded store's database is ~23 MB, PostgreSQL's catalogs included.
  */
-const PGLITE_SHARED_BUFFERS = "32MB";
+const PGLITE_SHARED_BUFFERS = "16MB";
 
 /** The installed PGlite's version, from its package.json (its exports map does not expose it). */
 async function pgliteVersion(): Promise<string> {
