@@ -53,7 +53,18 @@ export interface HttpServerOptions {
    * comma-separated), so `request.ip` is the client's, not NGINX's. Default: trust none.
    */
   readonly trustProxy?: string;
+  /**
+   * From how many ms a successful request's access line is written at info rather than debug
+   * (`SLOW_REQUEST_MS` by default); see `createHttpServer`.
+   */
+  readonly slowRequestMs?: number;
 }
+
+/**
+ * Default of `HttpServerOptions.slowRequestMs`: 500 ms, twenty times the p99 Souk aims at for a
+ * read and five times a checkout's.
+ */
+export const SLOW_REQUEST_MS = 500;
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
@@ -149,6 +160,17 @@ export function problemOf(error: unknown, logger: FastifyBaseLogger): Problem {
  * limit, unknown body fields rejected (schemas say `additionalProperties: false`; Ajv is told
  * not to strip them), problem+json for every error and for unknown routes, RED metrics per
  * route, and `GET /livez`, `GET /readyz`, `GET /metrics`.
+ *
+ * Every request gets one access line ("request completed": reqId, method, URL, status,
+ * durationMs). It is written at info when the answer is an error (status ≥ 400) or took
+ * `slowRequestMs` or more, and at debug otherwise, so `LOG_LEVEL=debug` shows every request and
+ * the default (info) shows the ones worth reading. The RED metrics count every request by route
+ * and status, with its duration, at any level; behind the distributed topology's edge, NGINX's
+ * access log has a line per request too. The same split as ASP.NET Core's request lines
+ * (Information, filtered at Warning in its production template) and Spring Boot's access log
+ * (off by default). Measured on the embedded store, product page at 3,000/s: a line per request
+ * cost 4,340 / 4,860 ms of CPU per 36,000 requests against 3,780 / 3,890 without (two
+ * alternating pairs), ~13–20 % of a cached read.
  */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const app = Fastify({
@@ -192,18 +214,22 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   // without redaction paths, which costs half as much per line (measured with pino 10: 15.3 →
   // 7.6 µs; the wildcard paths are walked on every line otherwise).
   const accessLog = options.logger.child({}, { redact: [] });
+  const slowRequestMs = options.slowRequestMs ?? SLOW_REQUEST_MS;
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
+    const elapsedMs = reply.elapsedTime;
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     options.metrics.httpRequests.inc(labels);
-    options.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    accessLog.info(
+    options.metrics.httpDuration.observe(labels, elapsedMs / 1000);
+    const level = reply.statusCode >= 400 || elapsedMs >= slowRequestMs ? "info" : "debug";
+    if (!accessLog.isLevelEnabled(level)) return;
+    accessLog[level](
       {
         reqId: request.id,
         method: request.method,
         url: request.url,
         status: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+        durationMs: Math.round(elapsedMs * 10) / 10,
       },
       "request completed",
     );

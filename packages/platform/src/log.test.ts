@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from "fastify";
 import { pino } from "pino";
 import { context, trace, TraceFlags } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import Type from "typebox";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createHttpServer } from "./http-server.ts";
 import { isoTimeField, STDOUT_FLUSH_MS } from "./log.ts";
@@ -130,7 +131,7 @@ describe("the process logger's trace correlation", () => {
 
 describe("createHttpServer's access log", () => {
   it("writes one line per request with its id, method, URL, status and duration; other lines stay redacted", async () => {
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = capturedLogger("debug");
     const app = createHttpServer({
       logger: logger.child({ service: "gateway" }),
       metrics: createMetrics(),
@@ -158,11 +159,42 @@ describe("createHttpServer's access log", () => {
         method: "POST",
         url: "/echo?x=1",
         status: 200,
+        level: 20,
       });
       expect(typeof access[0]?.["durationMs"]).toBe("number");
-      expect(access[1]).toMatchObject({ method: "GET", url: "/nowhere", status: 404 });
+      expect(access[1]).toMatchObject({ method: "GET", url: "/nowhere", status: 404, level: 30 });
       const echo = lines.find((line) => line["msg"] === "echo");
       expect(echo).toMatchObject({ reqId: "req-42", body: { password: "[redacted]" } });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("writes errors and slow requests at info, and fast successful ones at debug", async () => {
+    const { logger, lines } = capturedLogger("info");
+    const app = createHttpServer({ logger, metrics: createMetrics(), isReady: () => true, slowRequestMs: 40 });
+    app.get("/fast", async () => ({ ok: true }));
+    app.get("/slow", async () => {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      return { ok: true };
+    });
+    app.post("/strict", { schema: { body: Type.Object({ n: Type.Integer() }) } }, async () => ({ ok: true }));
+    try {
+      expect((await app.inject({ method: "GET", url: "/fast" })).statusCode).toBe(200);
+      expect((await app.inject({ method: "GET", url: "/slow" })).statusCode).toBe(200);
+      expect((await app.inject({ method: "POST", url: "/strict", payload: { n: "x" } })).statusCode).toBe(400);
+      expect((await app.inject({ method: "GET", url: "/nowhere" })).statusCode).toBe(404);
+      await settle();
+      const access = lines.filter((line) => line["msg"] === "request completed");
+      expect(access.map((line) => [line["url"], line["status"], line["level"]])).toEqual([
+        ["/slow", 200, 30],
+        ["/strict", 400, 30],
+        ["/nowhere", 404, 30],
+      ]);
+      expect(access[0]?.["durationMs"]).toBeGreaterThanOrEqual(40);
+      // The metrics still count every request, the fast one included.
+      const metrics = await app.inject({ method: "GET", url: "/metrics" });
+      expect(metrics.body).toMatch(/souk_http_requests_total\{[^}]*route="\/fast"[^}]*\} 1/);
     } finally {
       await app.close();
     }
@@ -296,7 +328,8 @@ describe("createHttpServer's request logger", () => {
         reqId: "req-200",
         password: "[redacted]",
       });
-      expect(lines.filter((line) => line["msg"] === "request completed")).toHaveLength(5);
+      // At info, only the failed request's access line is written (the others answered 200 at once).
+      expect(lines.filter((line) => line["msg"] === "request completed").map((line) => line["status"])).toEqual([500]);
     } finally {
       await app.close();
     }
