@@ -68,6 +68,15 @@ export const GatewayConfig = Type.Object({
       "(0 = ask inventory on every request); a request with Cache-Control: no-cache asks inventory. Checkout " +
       "reserves against inventory's own count, never this one",
   }),
+  GATEWAY_EDGE_CACHE_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 60,
+    default: 1,
+    description:
+      "How long a shared cache in front of the gateway (the cluster's NGINX) may answer GET /v1/products/{id} and " +
+      "GET /v1/products from a kept answer, in s: their `Cache-Control: public, max-age=0, s-maxage=N`. Stock shown " +
+      "through it may be this much older than GATEWAY_STOCK_CACHE_TTL_MS; 0 sends no Cache-Control",
+  }),
   GATEWAY_PRODUCT_CACHE_MAX_ENTRIES: Type.Integer({
     minimum: 1,
     default: 10_000,

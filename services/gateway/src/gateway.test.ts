@@ -599,6 +599,38 @@ describe("gateway REST API over the real services (in-process, PGlite)", () => {
     }
   });
 
+  it("lets shared caches keep product pages and listing pages for GATEWAY_EDGE_CACHE_SECONDS, and nothing else", async () => {
+    const byDefault = await gateway({});
+    const longer = await gateway({ GATEWAY_EDGE_CACHE_SECONDS: "5" });
+    const off = await gateway({ GATEWAY_EDGE_CACHE_SECONDS: "0" });
+    const cacheControl = async (server: HttpServer, url: string, headers: Record<string, string> = {}) => {
+      const response = await server.inject({ method: "GET", url, headers });
+      return [response.statusCode, response.headers["cache-control"]];
+    };
+    try {
+      const page = `/v1/products/${product.id}`;
+      const listing = `/v1/products?category=${product.category}&limit=5`;
+      expect(await cacheControl(byDefault, page)).toEqual([200, "public, max-age=0, s-maxage=1"]);
+      expect(await cacheControl(byDefault, listing)).toEqual([200, "public, max-age=0, s-maxage=1"]);
+      expect(await cacheControl(byDefault, "/v1/products?q=guitar")).toEqual([200, "public, max-age=0, s-maxage=1"]);
+      // A fresh answer is as good to keep as any.
+      expect(await cacheControl(byDefault, page, { "cache-control": "no-cache" })).toEqual([
+        200,
+        "public, max-age=0, s-maxage=1",
+      ]);
+      expect(await cacheControl(longer, page)).toEqual([200, "public, max-age=0, s-maxage=5"]);
+      expect(await cacheControl(off, page)).toEqual([200, undefined]);
+      expect(await cacheControl(off, listing)).toEqual([200, undefined]);
+      // Errors are never kept, and nothing else is marked.
+      expect(await cacheControl(byDefault, `/v1/products/${randomUUID()}`)).toEqual([404, undefined]);
+      expect(await cacheControl(byDefault, "/v1/products?limit=0")).toEqual([400, undefined]);
+      expect(await cacheControl(byDefault, "/v1/categories")).toEqual([200, undefined]);
+      expect(await cacheControl(byDefault, "/v1/cart")).toEqual([401, undefined]);
+    } finally {
+      await Promise.all([byDefault.close(), longer.close(), off.close()]);
+    }
+  });
+
   it.each([
     [undefined, false],
     ["no-cache", true],

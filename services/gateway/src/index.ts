@@ -156,6 +156,7 @@ export async function createGateway(deps: GatewayDeps): Promise<{ app: HttpServe
         ttlMs: config.GATEWAY_STOCK_CACHE_TTL_MS,
         maxEntries: config.GATEWAY_PRODUCT_CACHE_MAX_ENTRIES,
       },
+      sharedCacheSeconds: config.GATEWAY_EDGE_CACHE_SECONDS,
     });
     cartRoutes(api, { cart: clients.cart, auth });
     checkoutRoutes(api, { orders: clients.orders, auth, waitMs: config.GATEWAY_CHECKOUT_WAIT_MS });

@@ -111,10 +111,33 @@ describe("npm run up: the store as separate processes behind NGINX's TLS edge", 
     expect(fetched.body.order.status).toBe("CONFIRMED");
   });
 
+  it("answers product pages from the edge cache for the gateway's s-maxage, and asks the gateway when told no-cache", async () => {
+    const page = await api.get<Page<Product>>("/v1/products?limit=3");
+    expect(page.status, page.text).toBe(200);
+    const path = `/v1/products/${page.body.items.at(-1)!.id}`;
+    const answers = [];
+    // Within one s-maxage (1 s, 1–2 s at NGINX's whole seconds) the first asks a replica, the rest are kept.
+    for (let i = 0; i < 3; i += 1) answers.push(await api.get<Product>(path));
+    const statuses = answers.map((a) => a.headers.get("x-cache-status"));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(answers[0]!.headers.get("cache-control")).toBe("public, max-age=0, s-maxage=1");
+    expect(statuses.at(-1)).toBe("HIT");
+    const hit = answers.at(-1)!;
+    expect(hit.headers.get("x-served-by")).toBeNull();
+    expect(hit.headers.get("x-ratelimit-remaining")).toBeNull();
+    expect(hit.headers.get("x-request-id")).toMatch(/^[0-9a-f]{32}$/);
+    expect(hit.body).toEqual(answers[0]!.body);
+    const fresh = await api.get<Product>(path, { headers: { "cache-control": "no-cache" } });
+    expect(fresh.headers.get("x-cache-status")).toBe("BYPASS");
+    expect(GATEWAY_REPLICAS).toContain(fresh.headers.get("x-served-by"));
+    expect(fresh.headers.get("x-ratelimit-remaining")).not.toBeNull();
+  });
+
   it("balances across both gateway replicas", async () => {
     const servedBy = new Set<string>();
     for (let i = 0; i < 10; i += 1) {
-      const response = await api.get("/v1/products?limit=1");
+      // Not a product page: those may be answered by the edge cache.
+      const response = await api.get("/v1/categories");
       expect(response.status, response.text).toBe(200);
       servedBy.add(response.headers.get("x-served-by") ?? "none");
     }

@@ -12,7 +12,7 @@ import { REPO_ROOT } from "../backing/backing.config.ts";
 import { renderTemplate } from "../backing/nginx.backing.ts";
 import { findExecutable, waitUntil } from "../backing/process.runner.ts";
 import { ensureDevCertificates } from "./dev-tls.certificates.ts";
-import { removeEdgeConfig, renderEdgeConfig, writeEdgeConfig } from "./edge.nginx.ts";
+import { edgeCacheDir, removeEdgeConfig, renderEdgeConfig, writeEdgeConfig } from "./edge.nginx.ts";
 
 const run = promisify(execFile);
 
@@ -78,6 +78,64 @@ function jsonOfSize(bytes: number): Buffer {
   return Buffer.from(JSON.stringify({ pad: "p".repeat(bytes - frame.length) }));
 }
 
+/** GETs `path` over HTTPS from 127.0.0.1:`port`, trusting `ca`. */
+function getJson(
+  port: number,
+  ca: Buffer,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: "127.0.0.1", port, path, method: "GET", ca, agent: false, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
+      );
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/**
+ * Starts NGINX (`nginx`, found on PATH) with the backing services' main config and the cluster's
+ * edge in front of `gatewayPort`, under `dir`; resolves once it listens, to its edge port, the CA
+ * to trust and a stop function.
+ */
+async function startEdge(
+  nginx: string,
+  dir: string,
+  gatewayPort: number,
+): Promise<{ edgePort: number; ca: Buffer; stop: () => Promise<void> }> {
+  // Started as root, NGINX's workers run as nobody and write bodies and the edge cache under the
+  // prefix: mkdtemp's 0700 would keep them out.
+  await chmod(dir, 0o755);
+  const prefix = join(dir, `nginx-run-${gatewayPort}`);
+  const mainConfig = await writeMainConfig(prefix, prefix);
+  const certificates = await ensureDevCertificates(join(dir, "tls"));
+  const edgePort = await closedPort();
+  await writeEdgeConfig(REPO_ROOT, join(prefix, "conf.d"), certificates, {
+    edge: edgePort,
+    gateways: [gatewayPort],
+    ordersBalancer: await closedPort(),
+    orders: [await closedPort()],
+  });
+  const args = ["-p", `${prefix}/`, "-e", join(prefix, "error.log"), "-c", mainConfig, "-g", "daemon off;"];
+  const server: ChildProcess = spawn(nginx, args, { stdio: "ignore" });
+  const stop = async () => {
+    server.kill("SIGTERM");
+    await new Promise((resolve) => (server.exitCode === null ? server.once("exit", resolve) : resolve(undefined)));
+    await rm(edgeCacheDir(edgePort), { recursive: true, force: true });
+  };
+  if (!(await waitUntil(() => accepts(edgePort), 10_000, 50))) {
+    await stop();
+    throw new Error(`NGINX does not listen on the edge port ${edgePort} (log ${prefix}/error.log)`);
+  }
+  return { edgePort, ca: await readFile(certificates.caCertPath), stop };
+}
+
 describe("the cluster's NGINX files and development certificates", () => {
   let dir: string;
   beforeAll(async () => {
@@ -98,6 +156,7 @@ describe("the cluster's NGINX files and development certificates", () => {
     expect(edge).toContain("server 127.0.0.1:8082 max_fails=0;");
     expect(edge).toContain("proxy_next_upstream error http_502 http_503 non_idempotent;");
     expect(edge).toContain("add_header X-Served-By $upstream_addr always;");
+    expect(edge).toContain("proxy_cache_path /dev/shm/souk-edge-cache-8443 ");
     const orders = files["souk-orders-grpc.conf"];
     expect(orders).toContain("listen 127.0.0.1:50060 http2;");
     expect(orders).toContain("grpc_pass grpc://souk_orders_grpc;");
@@ -126,13 +185,22 @@ describe("the cluster's NGINX files and development certificates", () => {
     const prefix = join(dir, "nginx");
     const confD = join(prefix, "conf.d");
     const mainConfig = await writeMainConfig(prefix, dir);
-    await writeEdgeConfig(REPO_ROOT, confD, await ensureDevCertificates(join(dir, "tls")));
+    // Not the cluster's ports: removing the files removes the edge port's cache directory too.
+    const ports = {
+      edge: await closedPort(),
+      gateways: [await closedPort()],
+      ordersBalancer: await closedPort(),
+      orders: [await closedPort()],
+    };
+    await writeEdgeConfig(REPO_ROOT, confD, await ensureDevCertificates(join(dir, "tls")), ports);
     const args = ["-t", "-q", "-p", `${prefix}/`, "-e", join(dir, "error.log"), "-c", mainConfig];
     await expect(run(nginx!, args)).resolves.toBeDefined();
+    await mkdir(join(edgeCacheDir(ports.edge), "a"), { recursive: true });
 
-    await removeEdgeConfig(confD);
+    await removeEdgeConfig(confD, ports);
     await expect(stat(join(confD, "souk-gateway.conf"))).rejects.toThrow();
     await expect(stat(join(confD, "souk-tls"))).rejects.toThrow();
+    await expect(stat(edgeCacheDir(ports.edge))).rejects.toThrow();
   });
 
   test("refuse a body over the gateway's 1 MiB at the edge, with the gateway's problem, and pass one of exactly 1 MiB", async () => {
@@ -150,24 +218,10 @@ describe("the cluster's NGINX files and development certificates", () => {
     const address = gateway.server.address();
     const gatewayPort = typeof address === "object" && address !== null ? address.port : 0;
 
-    // Started as root, NGINX's workers run as nobody and buffer bodies over 16 KiB in files under
-    // the prefix: mkdtemp's 0700 would keep them out (the 1 MiB POST below got a 500).
-    await chmod(dir, 0o755);
-    const prefix = join(dir, "nginx-run");
-    const mainConfig = await writeMainConfig(prefix, prefix);
-    const certificates = await ensureDevCertificates(join(dir, "tls"));
-    const edgePort = await closedPort();
-    await writeEdgeConfig(REPO_ROOT, join(prefix, "conf.d"), certificates, {
-      edge: edgePort,
-      gateways: [gatewayPort],
-      ordersBalancer: await closedPort(),
-      orders: [await closedPort()],
-    });
-    const args = ["-p", `${prefix}/`, "-e", join(prefix, "error.log"), "-c", mainConfig, "-g", "daemon off;"];
-    const server: ChildProcess = spawn(nginx!, args, { stdio: "ignore" });
+    // NGINX buffers bodies over 16 KiB in files under its prefix (the 1 MiB POST got a 500 when
+    // its workers could not reach them).
+    const { edgePort, ca, stop } = await startEdge(nginx!, dir, gatewayPort);
     try {
-      expect(await waitUntil(() => accepts(edgePort), 10_000, 50), "NGINX listens on the edge port").toBe(true);
-      const ca = await readFile(certificates.caCertPath);
       const limit = 1024 * 1024;
 
       // What a replica answers to a body over its limit, sent to it directly.
@@ -198,8 +252,110 @@ describe("the cluster's NGINX files and development certificates", () => {
       expect(accepted.headers["x-served-by"]).toBe(`127.0.0.1:${gatewayPort}`);
       expect(reachedGateway).toBe(1);
     } finally {
-      server.kill("SIGTERM");
-      await new Promise((resolve) => (server.exitCode === null ? server.once("exit", resolve) : resolve(undefined)));
+      await stop();
+      await gateway.close();
+    }
+  });
+
+  test("keep product and listing pages the gateway marks s-maxage, per URL, without another client's headers", async () => {
+    const nginx = await findExecutable("nginx");
+    expect(nginx, "nginx is installed by `npm run services start`").toBeDefined();
+    const gateway = createHttpServer({ logger: testLogger(), metrics: createMetrics(), isReady: () => true });
+    let served = 0;
+    const reached: string[] = [];
+    gateway.addHook("onRequest", async (request) => {
+      served += 1;
+      reached.push(request.url);
+    });
+    gateway.addHook("onSend", async (request, reply) => {
+      void reply.header("x-ratelimit-limit", "100");
+      void reply.header("x-ratelimit-remaining", String(100 - served));
+      void reply.header("x-ratelimit-reset", "60");
+      void reply.header("traceparent", `00-${"a".repeat(31)}${served % 10}-${"b".repeat(16)}-01`);
+    });
+    const shared = "public, max-age=0, s-maxage=1";
+    gateway.get("/v1/products", async (request, reply) => {
+      void reply.header("cache-control", shared);
+      return { served, query: request.query };
+    });
+    gateway.get("/v1/products/:id", async (request, reply) => {
+      const { id } = request.params as { id: string };
+      if (id === "missing") return reply.code(404).send({ status: 404, served });
+      if (id === "unmarked") return { served };
+      void reply.header("cache-control", shared);
+      return { served, id };
+    });
+    gateway.get("/v1/keys", async (_request, reply) => {
+      void reply.header("cache-control", "public, max-age=0, s-maxage=60");
+      return { served };
+    });
+    await gateway.listen({ host: "127.0.0.1", port: 0 });
+    const address = gateway.server.address();
+    const gatewayPort = typeof address === "object" && address !== null ? address.port : 0;
+    const { edgePort, ca, stop } = await startEdge(nginx!, dir, gatewayPort);
+    const get = (path: string, headers: Record<string, string> = {}) => getJson(edgePort, ca, path, headers);
+    try {
+      const first = await get("/v1/products/p1", { "x-request-id": "first" });
+      expect(first.status, first.text).toBe(200);
+      expect(first.headers["x-cache-status"]).toBe("MISS");
+      expect(first.headers["x-request-id"]).toBe("first");
+      expect(first.headers["x-ratelimit-remaining"]).toBe("99");
+      expect(first.headers["traceparent"]).toMatch(/^00-a{31}1-/);
+      expect(first.headers["x-served-by"]).toBe(`127.0.0.1:${gatewayPort}`);
+
+      // Kept: the same body, this request's id, and none of the first client's rate-limit state or trace.
+      const hit = await get("/v1/products/p1", { "x-request-id": "second" });
+      expect([hit.status, hit.headers["x-cache-status"], hit.text]).toEqual([200, "HIT", first.text]);
+      expect(hit.headers["cache-control"]).toBe(shared);
+      expect(hit.headers["x-request-id"]).toBe("second");
+      for (const header of ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "traceparent"])
+        expect(hit.headers[header], header).toBeUndefined();
+      expect(hit.headers["x-served-by"]).toBeUndefined();
+      expect(reached).toEqual(["/v1/products/p1"]);
+
+      // Asking for a fresh answer skips the cache, and the fresh answer is kept for the next client.
+      const fresh = await get("/v1/products/p1", { "cache-control": "no-cache" });
+      expect([fresh.headers["x-cache-status"], JSON.parse(fresh.text)]).toEqual(["BYPASS", { served: 2, id: "p1" }]);
+      expect(fresh.headers["x-ratelimit-remaining"]).toBe("98");
+      expect((await get("/v1/products/p1", { "cache-control": 'max-age="0"' })).headers["x-cache-status"]).toBe(
+        "BYPASS",
+      );
+      const after = await get("/v1/products/p1");
+      expect([after.headers["x-cache-status"], JSON.parse(after.text)]).toEqual(["HIT", { served: 3, id: "p1" }]);
+      expect((await get("/v1/products/p1", { "cache-control": "max-age=60" })).headers["x-cache-status"]).toBe("HIT");
+
+      // One entry per URL, query string included.
+      const listing = await get("/v1/products?q=lamp&limit=5");
+      expect(listing.headers["x-cache-status"]).toBe("MISS");
+      expect((await get("/v1/products?q=lamp&limit=5")).text).toBe(listing.text);
+      expect((await get("/v1/products?q=lamp&limit=6")).headers["x-cache-status"]).toBe("MISS");
+      expect((await get("/v1/products/p2")).headers["x-cache-status"]).toBe("MISS");
+
+      // Not kept: errors, answers without s-maxage, and anything outside the catalog's reads.
+      reached.length = 0;
+      for (const path of ["/v1/products/missing", "/v1/products/unmarked", "/v1/keys"]) {
+        const answers = [await get(path), await get(path)];
+        expect(answers.map((a) => a.headers["x-cache-status"] ?? "none")).toEqual(
+          path === "/v1/keys" ? ["none", "none"] : ["MISS", "MISS"],
+        );
+      }
+      expect(reached).toEqual([
+        "/v1/products/missing",
+        "/v1/products/missing",
+        "/v1/products/unmarked",
+        "/v1/products/unmarked",
+        "/v1/keys",
+        "/v1/keys",
+      ]);
+
+      // After s-maxage the next request goes to the gateway again (NGINX counts whole seconds: a
+      // kept answer lives 1–2 s for s-maxage=1).
+      await new Promise((resolve) => setTimeout(resolve, 2_050));
+      const expired = await get("/v1/products/p1");
+      expect(expired.headers["x-cache-status"]).toBe("EXPIRED");
+      expect(JSON.parse(expired.text)).toEqual({ served, id: "p1" });
+    } finally {
+      await stop();
       await gateway.close();
     }
   });

@@ -73,8 +73,19 @@ export function listingReader(
 
 /** What the product routes' OpenAPI descriptions say about `available`. */
 const STOCK_FRESHNESS =
-  "`available` is inventory's count as this gateway last asked it, at most GATEWAY_STOCK_CACHE_TTL_MS (5 s by default) ago; " +
+  "`available` is inventory's count as this gateway last asked it, at most GATEWAY_STOCK_CACHE_TTL_MS (5 s by default) ago, " +
+  "plus up to GATEWAY_EDGE_CACHE_SECONDS (1 s by default; the cluster's NGINX counts whole seconds, so up to 2 s) " +
+  "through a shared cache in front of the gateway (`s-maxage`); " +
   "send `Cache-Control: no-cache` for the count now. A checkout reserves against inventory's own count.";
+
+/**
+ * The Cache-Control of a product page or listing page: stored by shared caches (the cluster's
+ * NGINX) for `seconds`, revalidated by private ones (a browser) every time — RFC 9111 §5.2.2.10
+ * (s-maxage), §5.2.2.1 (max-age). Undefined for 0 seconds: no header, nothing is kept.
+ */
+export function sharedCacheControl(seconds: number): string | undefined {
+  return seconds > 0 ? `public, max-age=0, s-maxage=${seconds}` : undefined;
+}
 
 /**
  * The public catalog: GET /v1/products (browse and typo-tolerant search), GET /v1/products/{id},
@@ -82,7 +93,8 @@ const STOCK_FRESHNESS =
  * `stockCache.ttlMs` (0: asked on every request) unless the request says `Cache-Control:
  * no-cache` or `max-age=0` (`asksFresh`); the requests of one turn of the event loop share one
  * GetAvailability call (`availabilityLoader`). Product pages and listing pages reuse catalog's
- * answer for `productCache.ttlMs` (see `productReader`, `listingReader`).
+ * answer for `productCache.ttlMs` (see `productReader`, `listingReader`). Their 200 answers may
+ * be kept by a shared cache for `sharedCacheSeconds` (`sharedCacheControl`; 0: not kept).
  */
 export function productRoutes(
   app: HttpServer,
@@ -91,11 +103,13 @@ export function productRoutes(
     inventory: Client<typeof InventoryService>;
     productCache: ProductCacheOptions;
     stockCache: StockCacheOptions;
+    sharedCacheSeconds: number;
   },
 ): void {
   const availability = availabilityLoader(deps.inventory, deps.stockCache);
   const readProduct = productReader(deps.catalog, deps.productCache);
   const readListing = listingReader(deps.catalog, deps.productCache);
+  const cacheControl = sharedCacheControl(deps.sharedCacheSeconds);
 
   app.get(
     "/v1/products",
@@ -109,12 +123,14 @@ export function productRoutes(
         response: { 200: jsonResponse("A page of products", ProductPage), ...problemResponses() },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { q, category, limit, cursor } = request.query;
       const page = await readListing({ query: q ?? "", category, limit, cursor });
       const skus = page.products.map((p) => p.sku);
       const fresh = asksFresh(request.headers["cache-control"]);
-      return toProductPage(page.products, page.nextCursor, await availability(skus, { fresh }));
+      const body = toProductPage(page.products, page.nextCursor, await availability(skus, { fresh }));
+      if (cacheControl !== undefined) void reply.header("cache-control", cacheControl);
+      return body;
     },
   );
 
@@ -130,10 +146,12 @@ export function productRoutes(
         response: { 200: jsonResponse("The product", ProductDto), ...problemResponses(404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const product = await readProduct(request.params.id);
       const fresh = asksFresh(request.headers["cache-control"]);
-      return toProductDto(product, await availability([product.sku], { fresh }));
+      const body = toProductDto(product, await availability([product.sku], { fresh }));
+      if (cacheControl !== undefined) void reply.header("cache-control", cacheControl);
+      return body;
     },
   );
 
