@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { request as httpsRequest } from "node:https";
+import { Agent, request as httpsRequest } from "node:https";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -347,6 +347,23 @@ describe("the cluster's NGINX files and development certificates", () => {
         "/v1/keys",
         "/v1/keys",
       ]);
+
+      // A client's connection lasts: NGINX's default closes it after 1,000 requests.
+      const agent = new Agent({ ca, keepAlive: true, maxSockets: 1 });
+      const sockets = new Set<unknown>();
+      for (let i = 0; i < 1_100; i += 1) {
+        await new Promise<void>((resolve, reject) => {
+          const req = httpsRequest({ host: "127.0.0.1", port: edgePort, path: "/v1/products/p1", agent }, (res) => {
+            res.resume();
+            res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`${res.statusCode}`))));
+          });
+          req.on("socket", (socket) => sockets.add(socket));
+          req.on("error", reject);
+          req.end();
+        });
+      }
+      agent.destroy();
+      expect(sockets.size).toBe(1);
 
       // After s-maxage the next request goes to the gateway again (NGINX counts whole seconds: a
       // kept answer lives 1–2 s for s-maxage=1).
