@@ -40,36 +40,35 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** POSTs `body` as JSON over HTTPS to 127.0.0.1:`port`, trusting `ca`. */
-function postJson(
+/** An answer through the edge. */
+type EdgeAnswer = { status: number; headers: Record<string, string | string[] | undefined>; text: string };
+
+/** Sends one request over HTTPS to 127.0.0.1:`port`, on a connection of its own, trusting `ca`. */
+function sendHttps(
   port: number,
   ca: Buffer,
-  body: Buffer,
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  options: { method: string; path: string; headers?: Record<string, string | number>; body?: Buffer },
+): Promise<EdgeAnswer> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      {
-        host: "127.0.0.1",
-        port,
-        path: "/v1/echo",
-        method: "POST",
-        ca,
-        agent: false,
-        headers: { "content-type": "application/json", "content-length": body.length },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
-        );
-        res.on("error", reject);
-      },
-    );
+    const { method, path, headers = {} } = options;
+    const req = httpsRequest({ host: "127.0.0.1", port, path, method, ca, agent: false, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
+      );
+      res.on("error", reject);
+    });
     // NGINX may answer 413 and close before it reads the whole body: the answer is what counts.
     req.on("error", reject);
-    req.end(body);
+    req.end(options.body);
   });
+}
+
+/** POSTs `body` as JSON to /v1/echo through the edge. */
+function postJson(port: number, ca: Buffer, body: Buffer): Promise<EdgeAnswer> {
+  const headers = { "content-type": "application/json", "content-length": body.length };
+  return sendHttps(port, ca, { method: "POST", path: "/v1/echo", headers, body });
 }
 
 /** A JSON body of exactly `bytes` bytes. */
@@ -78,25 +77,9 @@ function jsonOfSize(bytes: number): Buffer {
   return Buffer.from(JSON.stringify({ pad: "p".repeat(bytes - frame.length) }));
 }
 
-/** GETs `path` over HTTPS from 127.0.0.1:`port`, trusting `ca`. */
-function getJson(
-  port: number,
-  ca: Buffer,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: "127.0.0.1", port, path, method: "GET", ca, agent: false, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
-      );
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end();
-  });
+/** GETs `path` through the edge. */
+function getJson(port: number, ca: Buffer, path: string, headers: Record<string, string> = {}): Promise<EdgeAnswer> {
+  return sendHttps(port, ca, { method: "GET", path, headers });
 }
 
 /**
