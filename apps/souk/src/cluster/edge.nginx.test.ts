@@ -12,7 +12,7 @@ import { REPO_ROOT } from "../backing/backing.config.ts";
 import { renderTemplate } from "../backing/nginx.backing.ts";
 import { findExecutable, waitUntil } from "../backing/process.runner.ts";
 import { ensureDevCertificates } from "./dev-tls.certificates.ts";
-import { edgeCacheDir, removeEdgeConfig, renderEdgeConfig, writeEdgeConfig } from "./edge.nginx.ts";
+import { edgeCacheDir, type EdgePorts, removeEdgeConfig, renderEdgeConfig, writeEdgeConfig } from "./edge.nginx.ts";
 
 const run = promisify(execFile);
 
@@ -83,6 +83,19 @@ function getJson(port: number, ca: Buffer, path: string, headers: Record<string,
 }
 
 /**
+ * Free ports for an edge that is not the cluster's (removing its files removes the edge port's
+ * cache directory too), with `gatewayPort` behind it, or a closed one.
+ */
+async function freeEdgePorts(gatewayPort?: number): Promise<EdgePorts> {
+  return {
+    edge: await closedPort(),
+    gateways: [gatewayPort ?? (await closedPort())],
+    ordersBalancer: await closedPort(),
+    orders: [await closedPort()],
+  };
+}
+
+/**
  * Starts NGINX (`nginx`, found on PATH) with the backing services' main config and the cluster's
  * edge in front of `gatewayPort`, under `dir`; resolves once it listens, to its edge port, the CA
  * to trust and a stop function.
@@ -98,19 +111,15 @@ async function startEdge(
   const prefix = join(dir, `nginx-run-${gatewayPort}`);
   const mainConfig = await writeMainConfig(prefix, prefix);
   const certificates = await ensureDevCertificates(join(dir, "tls"));
-  const edgePort = await closedPort();
-  await writeEdgeConfig(REPO_ROOT, join(prefix, "conf.d"), certificates, {
-    edge: edgePort,
-    gateways: [gatewayPort],
-    ordersBalancer: await closedPort(),
-    orders: [await closedPort()],
-  });
+  const ports = await freeEdgePorts(gatewayPort);
+  const edgePort = ports.edge;
+  await writeEdgeConfig(REPO_ROOT, join(prefix, "conf.d"), certificates, ports);
   const args = ["-p", `${prefix}/`, "-e", join(prefix, "error.log"), "-c", mainConfig, "-g", "daemon off;"];
   const server: ChildProcess = spawn(nginx, args, { stdio: "ignore" });
   const stop = async () => {
     server.kill("SIGTERM");
     await new Promise((resolve) => (server.exitCode === null ? server.once("exit", resolve) : resolve(undefined)));
-    await rm(edgeCacheDir(edgePort), { recursive: true, force: true });
+    await removeEdgeConfig(join(prefix, "conf.d"), ports);
   };
   if (!(await waitUntil(() => accepts(edgePort), 10_000, 50))) {
     await stop();
@@ -168,13 +177,7 @@ describe("the cluster's NGINX files and development certificates", () => {
     const prefix = join(dir, "nginx");
     const confD = join(prefix, "conf.d");
     const mainConfig = await writeMainConfig(prefix, dir);
-    // Not the cluster's ports: removing the files removes the edge port's cache directory too.
-    const ports = {
-      edge: await closedPort(),
-      gateways: [await closedPort()],
-      ordersBalancer: await closedPort(),
-      orders: [await closedPort()],
-    };
+    const ports = await freeEdgePorts();
     await writeEdgeConfig(REPO_ROOT, confD, await ensureDevCertificates(join(dir, "tls")), ports);
     const args = ["-t", "-q", "-p", `${prefix}/`, "-e", join(dir, "error.log"), "-c", mainConfig];
     await expect(run(nginx!, args)).resolves.toBeDefined();
