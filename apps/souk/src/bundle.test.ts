@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { lazyKafkaCRC32C, lazyKafkaValidators, locationGuard } from "./bundle.ts";
+import { kafkaTopicCodeUnitOrder, lazyKafkaCRC32C, lazyKafkaValidators, locationGuard } from "./bundle.ts";
 import { REPO_ROOT } from "./repo-root.ts";
 
 describe("the bundle's location guard", () => {
@@ -168,6 +168,59 @@ describe("the Kafka client's lazy native CRC32C", () => {
       const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script]);
       // 0xE3069283: CRC-32C's check value for "123456789" (CRC-32/ISCSI in the CRC RevEng catalogue).
       expect(JSON.parse(stdout)).toEqual({ before: false, after: true, check: 0xe3069283, empty: 0 });
+    });
+  });
+});
+
+describe("the Kafka client's topic order", () => {
+  const consumerDir = join(createRequire(import.meta.url).resolve("@platformatic/kafka"), "..", "clients", "consumer");
+  const modules = ["consumer-protocol.js", "partitions-assigners.js"].map((file) => join(consumerDir, file));
+
+  it("rewrites the one topic comparison of each consumer module, and nothing else", async () => {
+    const rewritten = { count: 0 };
+    const plugin = kafkaTopicCodeUnitOrder(rewritten);
+    for (const file of modules) {
+      const code = await readFile(file, "utf8");
+      expect(code.match(/\.localeCompare\(/g)).toHaveLength(1);
+      const ordered = plugin.transform(code, file)?.code ?? "";
+      expect(ordered).not.toContain("localeCompare");
+      // The comparator's declaration in front, and the one call.
+      expect(ordered.match(/\bsoukCompareTopics\(/g)).toHaveLength(2);
+      const restored = ordered.replace(
+        /\bsoukCompareTopics\((\w+)\.topic, (\w+)\.topic\)/g,
+        "$1.topic.localeCompare($2.topic)",
+      );
+      expect(restored.endsWith(code)).toBe(true);
+    }
+    expect(rewritten.count).toBe(2);
+    expect(plugin.transform("a.topic.localeCompare(b.topic)", join(consumerDir, "consumer.js"))).toBeNull();
+    expect(plugin.transform("export const x = 1;", modules[0]!)).toBeNull();
+    expect(rewritten.count).toBe(2);
+  });
+
+  it("orders topics by code unit without touching localeCompare, as Souk's topics sort either way", async () => {
+    const rewritten = { count: 0 };
+    const protocol = join(consumerDir, "consumer-protocol.js");
+    const entry = `export { encodeConsumerProtocolAssignment, decodeConsumerProtocolAssignment } from ${JSON.stringify(protocol)};\n`;
+    await withKafkaBundle("topic-order", entry, kafkaTopicCodeUnitOrder(rewritten), async (bundled) => {
+      expect(rewritten.count).toBe(1);
+      const topics = ["souk.payments.v1", "souk.orders.v1", "souk.inventory.v1", "souk.orders.v10", "a_b", "a-b", "B"];
+      // A fresh process in which localeCompare (ICU's collator) throws: the bundle must not call it.
+      const script = `
+        String.prototype.localeCompare = () => { throw new Error("localeCompare called"); };
+        const { encodeConsumerProtocolAssignment: encode, decodeConsumerProtocolAssignment: decode } =
+          await import(${JSON.stringify(bundled)});
+        const assignedPartitions = ${JSON.stringify(topics)}.map((topic) => ({ topic, partitions: [2, 0, 1] }));
+        const decoded = decode(encode({ version: 0, assignedPartitions }));
+        console.log(JSON.stringify(decoded.assignedPartitions));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script]);
+      const assigned = JSON.parse(stdout) as { topic: string; partitions: number[] }[];
+      // UTF-16 code units, as Java's String.compareTo: "B" < "a-b" < "a_b" < "souk…".
+      expect(assigned.map(({ topic }) => topic)).toEqual(["B", "a-b", "a_b", ...topics.slice(0, 4).sort()]);
+      expect(assigned.every(({ partitions }) => partitions.join() === "0,1,2")).toBe(true);
+      // Souk's topic names (lowercase, digits, dots) come out as localeCompare orders them.
+      const souk = topics.filter((topic) => topic.startsWith("souk."));
+      expect([...souk].sort((a, b) => a.localeCompare(b))).toEqual([...souk].sort());
     });
   });
 });

@@ -174,6 +174,48 @@ export function lazyKafkaCRC32C(rewritten: { count: number }) {
   };
 }
 
+/** The Kafka client's consumer modules that order topics with `String.prototype.localeCompare`. */
+const KAFKA_TOPIC_ORDER_MODULES =
+  /\/node_modules\/@platformatic\/kafka\/dist\/clients\/consumer\/(consumer-protocol|partitions-assigners)\.js$/;
+/** Each comparison of two topic names in those modules (`a.topic.localeCompare(b.topic)`). */
+const TOPIC_LOCALE_COMPARE = /\b(\w+)\.topic\.localeCompare\((\w+)\.topic\)/g;
+/** What `kafkaTopicCodeUnitOrder` puts in front of each rewritten module. */
+const COMPARE_TOPICS = `function soukCompareTopics(left, right) {
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+`;
+
+/**
+ * A Rolldown plugin that makes the Kafka client (@platformatic/kafka) order topic names by their
+ * UTF-16 code units, as the Java client's assignors do (`String.compareTo`), instead of
+ * `localeCompare`. The consumer calls it when it joins its group (`sortedAssignments` in
+ * `consumer-protocol.js`, `compareTopicPartitions` in `partitions-assigners.js`), and the first
+ * call opens ICU's collator: ~2 MB of the Node binary's collation data paged in and ~1 MB of
+ * heap, for good, in each process with a consumer group (notifications, analytics), ~3 MB of RSS
+ * measured on a bare Node. Souk's topics (`souk.<service>.v1`, lowercase letters, digits and
+ * dots) sort the same both ways; the order only decides which member the leader gives which
+ * partition, and every member of a group runs the same bundle.
+ *
+ * `rewritten.count` adds up the comparisons rewritten, so that `buildBundle` notices a client
+ * release that no longer matches.
+ */
+export function kafkaTopicCodeUnitOrder(rewritten: { count: number }) {
+  return {
+    name: "souk-kafka-topic-code-unit-order",
+    transform(code: string, id: string) {
+      if (!KAFKA_TOPIC_ORDER_MODULES.test(id)) return null;
+      let calls = 0;
+      const ordered = code.replaceAll(TOPIC_LOCALE_COMPARE, (_match, left: string, right: string) => {
+        calls += 1;
+        return `soukCompareTopics(${left}.topic, ${right}.topic)`;
+      });
+      if (calls === 0) return null;
+      rewritten.count += calls;
+      return { code: `${COMPARE_TOPICS}${ordered}` };
+    },
+  };
+}
+
 /** Chunks no build references any more are deleted once older than this (a process started before may still load one). */
 const STALE_CHUNK_AGE_MS = 60 * 60_000;
 
@@ -204,12 +246,18 @@ export async function buildBundle(): Promise<BundleBuild> {
   const locationDependent = new Set<string>();
   const lazyValidators = { count: 0 };
   const lazyCRC32C = { count: 0 };
+  const topicOrder = { count: 0 };
   const build = await rolldown({
     input: { main: join(REPO_ROOT, "apps", "souk", "src", "main.ts") },
     platform: "node",
     cwd: REPO_ROOT,
     external: (id) => id.startsWith("node:") || isExternal(id),
-    plugins: [locationGuard(locationDependent), lazyKafkaValidators(lazyValidators), lazyKafkaCRC32C(lazyCRC32C)],
+    plugins: [
+      locationGuard(locationDependent),
+      lazyKafkaValidators(lazyValidators),
+      lazyKafkaCRC32C(lazyCRC32C),
+      kafkaTopicCodeUnitOrder(topicOrder),
+    ],
     // Rolldown's warnings about the bundled packages' own code (a direct eval in a dependency
     // that never runs here) are not Souk's to fix; errors still fail the build.
     logLevel: "silent",
@@ -245,6 +293,12 @@ export async function buildBundle(): Promise<BundleBuild> {
       throw new Error(
         "bundle: @platformatic/kafka's dist/protocol/crc32c.js no longer loads its native CRC32C as written: " +
           "the client's release changed; update lazyKafkaCRC32C in apps/souk/src/bundle.ts",
+      );
+    }
+    if (topicOrder.count !== 2) {
+      throw new Error(
+        `bundle: ${topicOrder.count} of the 2 topic comparisons of @platformatic/kafka's consumer were rewritten: ` +
+          "the client's release changed; update kafkaTopicCodeUnitOrder in apps/souk/src/bundle.ts",
       );
     }
     await mkdir(join(BUNDLE_DIR, "chunks"), { recursive: true });
