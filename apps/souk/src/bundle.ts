@@ -191,8 +191,9 @@ const COMPARE_TOPICS = `function soukCompareTopics(left, right) {
  * `localeCompare`. The consumer calls it when it joins its group (`sortedAssignments` in
  * `consumer-protocol.js`, `compareTopicPartitions` in `partitions-assigners.js`), and the first
  * call opens ICU's collator: ~2 MB of the Node binary's collation data paged in and ~1 MB of
- * heap, for good, in each process with a consumer group (notifications, analytics), ~3 MB of RSS
- * measured on a bare Node. Souk's topics (`souk.<service>.v1`, lowercase letters, digits and
+ * heap, for good (~3 MB of RSS measured on a bare Node). In the cluster, notifications and
+ * analytics called it as their groups joined (they read several topics; the gateways' live
+ * groups, one topic each, did not). Souk's topics (`souk.<service>.v1`, lowercase letters, digits and
  * dots) sort the same both ways; the order only decides which member the leader gives which
  * partition, and every member of a group runs the same bundle.
  *
