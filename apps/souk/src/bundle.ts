@@ -125,18 +125,39 @@ const LAZY_VALIDATOR = `function soukLazyValidator(ajv, schema) {
  * rewritten, so that `buildBundle` notices a client release that no longer matches.
  */
 export function lazyKafkaValidators(rewritten: { count: number }) {
+  return callRewrite(
+    "souk-lazy-kafka-validators",
+    { modules: KAFKA_OPTION_MODULES, calls: /\bajv\.compile\(/g, replacement: "soukLazyValidator(ajv, " },
+    LAZY_VALIDATOR,
+    rewritten,
+  );
+}
+
+/**
+ * What `callRewrite` rewrites: in the modules whose id matches `modules`, every match of `calls`
+ * (a global pattern) becomes `replacement` (`$1`, `$2`… are the match's groups).
+ */
+interface CallRewrite {
+  readonly modules: RegExp;
+  readonly calls: RegExp;
+  readonly replacement: string;
+}
+
+/**
+ * A Rolldown plugin named `name` that applies `rewrite` and puts `prelude` (what the replacements
+ * call) in front of each module it changed; a module with no match is left as it is.
+ * `rewritten.count` adds up the calls rewritten, so that `buildBundle` notices a package release
+ * that no longer matches.
+ */
+function callRewrite(name: string, rewrite: CallRewrite, prelude: string, rewritten: { count: number }) {
   return {
-    name: "souk-lazy-kafka-validators",
+    name,
     transform(code: string, id: string) {
-      if (!KAFKA_OPTION_MODULES.test(id)) return null;
-      let calls = 0;
-      const lazy = code.replaceAll(/\bajv\.compile\(/g, () => {
-        calls += 1;
-        return "soukLazyValidator(ajv, ";
-      });
+      if (!rewrite.modules.test(id)) return null;
+      const calls = code.match(rewrite.calls)?.length ?? 0;
       if (calls === 0) return null;
       rewritten.count += calls;
-      return { code: `${LAZY_VALIDATOR}${lazy}` };
+      return { code: `${prelude}${code.replaceAll(rewrite.calls, rewrite.replacement)}` };
     },
   };
 }
@@ -201,20 +222,16 @@ const COMPARE_TOPICS = `function soukCompareTopics(left, right) {
  * release that no longer matches.
  */
 export function kafkaTopicCodeUnitOrder(rewritten: { count: number }) {
-  return {
-    name: "souk-kafka-topic-code-unit-order",
-    transform(code: string, id: string) {
-      if (!KAFKA_TOPIC_ORDER_MODULES.test(id)) return null;
-      let calls = 0;
-      const ordered = code.replaceAll(TOPIC_LOCALE_COMPARE, (_match, left: string, right: string) => {
-        calls += 1;
-        return `soukCompareTopics(${left}.topic, ${right}.topic)`;
-      });
-      if (calls === 0) return null;
-      rewritten.count += calls;
-      return { code: `${COMPARE_TOPICS}${ordered}` };
+  return callRewrite(
+    "souk-kafka-topic-code-unit-order",
+    {
+      modules: KAFKA_TOPIC_ORDER_MODULES,
+      calls: TOPIC_LOCALE_COMPARE,
+      replacement: "soukCompareTopics($1.topic, $2.topic)",
     },
-  };
+    COMPARE_TOPICS,
+    rewritten,
+  );
 }
 
 /** Chunks no build references any more are deleted once older than this (a process started before may still load one). */
