@@ -44,3 +44,27 @@ export async function claimInboxEvent<DB>(
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/**
+ * `claimInboxEvent` for a batch, in one statement: records that `consumer` processed each of
+ * `eventIds` and resolves the ids claimed now — those the inbox did not hold yet. An id given
+ * twice is claimed (at most) once; the caller applies it once. Resolves an empty set for no ids.
+ * The rows go in sorted order, so two batches redelivering some of the same ids wait on each
+ * other's claims in one order and cannot deadlock.
+ */
+export async function claimInboxEvents<DB>(
+  trx: Transaction<DB> | Kysely<DB>,
+  consumer: string,
+  eventIds: readonly string[],
+): Promise<Set<string>> {
+  const unique = [...new Set(eventIds)].sort();
+  if (unique.length === 0) return new Set();
+  const db = trx as unknown as Kysely<InboxDatabase>;
+  const rows = await db
+    .insertInto("inbox")
+    .values(unique.map((eventId) => ({ consumer, event_id: eventId })) as never)
+    .onConflict((oc) => oc.columns(["consumer", "event_id"]).doNothing())
+    .returning("event_id")
+    .execute();
+  return new Set(rows.map((row) => row.event_id));
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { perTurnLoader } from "./per-turn-loader.ts";
+import { perTurnLoader, retryingKeysAlone } from "./per-turn-loader.ts";
 
 /** A batch function that records every call's keys and answers `key × 10`, or an Error for negative keys. */
 function recordingBatch() {
@@ -55,5 +55,43 @@ describe("perTurnLoader", () => {
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
     down = false;
     expect(await flaky(3)).toBe(3);
+  });
+});
+
+describe("retryingKeysAlone", () => {
+  it("passes a batch that succeeds through as one call", async () => {
+    const { calls, batch } = recordingBatch();
+    expect(await retryingKeysAlone(batch)([1, 2])).toEqual([10, 20]);
+    expect(calls).toEqual([[1, 2]]);
+  });
+
+  it("tries each key alone when the batch throws: only the bad key fails", async () => {
+    const calls: number[][] = [];
+    // Like one transaction for the whole batch: a bad key (7) rolls back everyone's work.
+    const atomic = async (keys: readonly number[]) => {
+      calls.push([...keys]);
+      if (keys.includes(7)) throw new Error("constraint violated by 7");
+      return keys.map((key) => key * 10);
+    };
+    const answers = await retryingKeysAlone(atomic)([1, 7, 2]);
+    expect(answers).toEqual([10, new Error("constraint violated by 7"), 20]);
+    expect(calls).toEqual([[1, 7, 2], [1], [7], [2]]);
+
+    const load = perTurnLoader(retryingKeysAlone(atomic), 100);
+    const settled = await Promise.allSettled([load(3), load(7)]);
+    expect(settled).toEqual([
+      { status: "fulfilled", value: 30 },
+      { status: "rejected", reason: new Error("constraint violated by 7") },
+    ]);
+  });
+
+  it("throws a one-key batch's error as it is, and wraps a non-Error thrown by a key alone", async () => {
+    const boom = new Error("down");
+    await expect(retryingKeysAlone(async () => Promise.reject(boom))([1])).rejects.toBe(boom);
+    const answers = await retryingKeysAlone(async (keys: readonly number[]) => {
+      if (keys.length > 1 || keys[0] === 2) throw "not an error"; // eslint-disable-line @typescript-eslint/only-throw-error
+      return keys;
+    })([1, 2]);
+    expect(answers).toEqual([1, new Error("not an error")]);
   });
 });

@@ -28,3 +28,35 @@ export function perTurnLoader<K, V>(
   });
   return (key) => loader.load(key);
 }
+
+/**
+ * Wraps a batch call so that one bad key cannot fail its neighbours: when `batch` throws for more
+ * than one key, each key is tried again alone (concurrently; each call's failure becomes that
+ * key's `Error` slot). For a batch that applies its keys in one transaction, where any statement's
+ * error rolls back all of them: the keys that were fine commit on their own, and the one at fault
+ * fails alone (and is retried or dead-lettered by whoever loaded it).
+ *
+ * Returns a batch call of the same shape, for `perTurnLoader`.
+ * @throws whatever `batch` threw, when it was called with one key.
+ */
+export function retryingKeysAlone<K, V>(
+  batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>,
+): (keys: readonly K[]) => Promise<readonly (V | Error)[]> {
+  return async (keys) => {
+    try {
+      return await batch(keys);
+    } catch (error) {
+      if (keys.length <= 1) throw error;
+      return Promise.all(
+        keys.map(async (key) => {
+          try {
+            const [value] = await batch([key]);
+            return value as V | Error;
+          } catch (alone) {
+            return alone instanceof Error ? alone : new Error(String(alone));
+          }
+        }),
+      );
+    }
+  };
+}

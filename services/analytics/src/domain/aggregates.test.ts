@@ -4,6 +4,7 @@ import {
   deltaBetween,
   isEmptyDelta,
   minuteOf,
+  sumDeltas,
   ZERO_COUNTS,
   type AggregateDelta,
   type BucketDelta,
@@ -44,8 +45,8 @@ const bucket = (minute: string, currency: string, counts: Partial<BucketDelta>):
   ...counts,
 });
 
-/** Adds deltas up the way the store does (upserts with +). */
-function sumDeltas(deltas: readonly AggregateDelta[]) {
+/** Adds deltas up the way the store does (upserts with +): a reference for `sumDeltas`. */
+function addUp(deltas: readonly AggregateDelta[]) {
   const buckets = new Map<string, number[]>();
   const products = new Map<string, number[]>();
   const reasons = new Map<string, number>();
@@ -177,6 +178,45 @@ describe("aggregate contributions (bucket math)", () => {
       if (merged.changed) deltas.push(deltaBetween(current, merged.fact));
       current = merged.fact;
     }
-    expect(sumDeltas(deltas)).toEqual(sumDeltas([contributionOf(current)]));
+    expect(addUp(deltas)).toEqual(addUp([contributionOf(current)]));
+    // One canonical delta for the whole sequence: the final fact's contribution itself.
+    expect(sumDeltas(deltas)).toEqual(contributionOf(current));
+  });
+
+  it("sums the deltas of a batch of orders into one canonical delta, in any order", () => {
+    const confirmedUsd = deltaBetween(undefined, fact({ status: "confirmed", confirmedAt: at("10:01:10") }));
+    const cancelledEur = deltaBetween(
+      undefined,
+      fact({
+        orderId: "o-2",
+        currency: "EUR",
+        status: "cancelled",
+        cancelledAt: at("10:00:05"),
+        cancellationReason: "x",
+      }),
+    );
+    const refundedUsd = deltaBetween(
+      fact({ status: "confirmed", confirmedAt: at("10:01:10") }),
+      fact({ status: "refunded", confirmedAt: at("10:01:10"), refundedAt: at("10:01:50") }),
+    );
+    const batch = [confirmedUsd, cancelledEur, refundedUsd];
+    const sum = sumDeltas(batch);
+    expect(sum).toEqual({
+      buckets: [
+        bucket("10:00:00", "EUR", { ordersCancelled: 1 }),
+        bucket("10:01:00", "USD", { ordersConfirmed: 1, revenueMinor: 3_000, ordersRefunded: 1, refundsMinor: 3_000 }),
+      ],
+      products: [
+        { productId: "p-1", sku: "A", name: "Cup", currency: "USD", units: 2, revenueMinor: 2_000 },
+        { productId: "p-2", sku: "B", name: "Bowl", currency: "USD", units: 1, revenueMinor: 1_000 },
+      ],
+      reasons: [{ reason: "x", count: 1 }],
+    });
+    expect(addUp([sum])).toEqual(addUp(batch));
+    expect(sumDeltas([...batch].reverse())).toEqual(sum);
+    // A change undone within the batch leaves no entry at all.
+    const unconfirmed = deltaBetween(fact({ status: "confirmed", confirmedAt: at("10:01:10") }), fact({}));
+    expect(isEmptyDelta(sumDeltas([confirmedUsd, unconfirmed]))).toBe(true);
+    expect(sumDeltas([])).toEqual({ buckets: [], products: [], reasons: [] });
   });
 });

@@ -134,33 +134,45 @@ export function contributionOf(fact: OrderFact | undefined): AggregateDelta {
  * order) to `after`: contributionOf(after) − contributionOf(before), canonical.
  */
 export function deltaBetween(before: OrderFact | undefined, after: OrderFact): AggregateDelta {
-  const was = contributionOf(before);
-  const now = contributionOf(after);
+  return signedSum([
+    [contributionOf(after), 1],
+    [contributionOf(before), -1],
+  ]);
+}
+
+/**
+ * The sum of `deltas`, canonical: one entry per bucket, product and reason. Applying it once
+ * moves the aggregates as applying each delta in turn would, in one statement per table, each
+ * locking its rows in the canonical order (a batch of events' deltas, applied together).
+ */
+export function sumDeltas(deltas: readonly AggregateDelta[]): AggregateDelta {
+  return signedSum(deltas.map((delta) => [delta, 1] as const));
+}
+
+function signedSum(terms: readonly (readonly [AggregateDelta, 1 | -1])[]): AggregateDelta {
   const buckets = new Map<string, BucketDelta>();
-  const bucketKey = (b: BucketDelta) => `${b.minute.toISOString()} ${b.currency}`;
-  const merge = (b: BucketDelta, sign: 1 | -1) => {
-    const current = buckets.get(bucketKey(b)) ?? ZERO_COUNTS;
-    buckets.set(bucketKey(b), { minute: b.minute, currency: b.currency, ...addCounts(current, b, sign) });
-  };
-  now.buckets.forEach((b) => merge(b, 1));
-  was.buckets.forEach((b) => merge(b, -1));
-
   const products = new Map<string, ProductDelta>();
-  const productKey = (p: ProductDelta) => `${p.productId} ${p.currency}`;
-  const mergeProduct = (p: ProductDelta, sign: 1 | -1) => {
-    const current = products.get(productKey(p));
-    products.set(productKey(p), {
-      ...p,
-      units: (current?.units ?? 0) + sign * p.units,
-      revenueMinor: (current?.revenueMinor ?? 0) + sign * p.revenueMinor,
-    });
-  };
-  now.products.forEach((p) => mergeProduct(p, 1));
-  was.products.forEach((p) => mergeProduct(p, -1));
-
   const reasons = new Map<string, number>();
-  now.reasons.forEach((r) => reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + r.count));
-  was.reasons.forEach((r) => reasons.set(r.reason, (reasons.get(r.reason) ?? 0) - r.count));
+  for (const [delta, sign] of terms) {
+    for (const b of delta.buckets) {
+      const key = `${b.minute.toISOString()} ${b.currency}`;
+      buckets.set(key, {
+        minute: b.minute,
+        currency: b.currency,
+        ...addCounts(buckets.get(key) ?? ZERO_COUNTS, b, sign),
+      });
+    }
+    for (const p of delta.products) {
+      const key = `${p.productId} ${p.currency}`;
+      const current = products.get(key);
+      products.set(key, {
+        ...p,
+        units: (current?.units ?? 0) + sign * p.units,
+        revenueMinor: (current?.revenueMinor ?? 0) + sign * p.revenueMinor,
+      });
+    }
+    for (const r of delta.reasons) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + sign * r.count);
+  }
   return canonical(
     [...buckets.values()],
     [...products.values()],

@@ -15,10 +15,16 @@ export interface AnalyticsUnitOfWork {
    * @throws Error when the state was never created (`ensureConsumerState` runs at start-up).
    */
   consumerState(): Promise<ConsumerState>;
-  /** Records the event id in analytics' inbox; false when it was already processed (a redelivery). */
-  claimEvent(eventId: string): Promise<boolean>;
-  /** The fact of an order, locked until the transaction ends; undefined for an unknown order. */
-  lockOrderFact(orderId: string): Promise<OrderFact | undefined>;
+  /**
+   * Records the event ids in analytics' inbox, in one statement; resolves those claimed now (the
+   * others were processed before: redeliveries). An id given twice is claimed once.
+   */
+  claimEvents(eventIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * The facts of these orders, by order id, locked until the transaction ends (in order-id order,
+   * so two transactions sharing orders cannot deadlock); an unknown order has no entry.
+   */
+  lockOrderFacts(orderIds: readonly string[]): Promise<Map<string, OrderFact>>;
   /**
    * Inserts (`isNew`) or updates an order fact.
    * @throws Error (transient: the event is retried) when a concurrent transaction inserted the same order first.
@@ -27,10 +33,12 @@ export interface AnalyticsUnitOfWork {
   /** Adds a (canonical) delta to the minute buckets, product sales and cancellation reasons. */
   applyDelta(delta: AggregateDelta): Promise<void>;
   /**
-   * Counts a payment state change once per (payment, kind) in its minute bucket.
-   * @returns false when that payment already had that state (a logical duplicate: nothing moves).
+   * Counts each payment state change once per (payment, kind) in its minute bucket: one insert of
+   * the facts, then one upsert of the buckets they move (summed, in key order).
+   * @returns per payment, in order: false when that payment already had that state — recorded
+   * before, or earlier in `payments` (a logical duplicate: nothing moves).
    */
-  recordPayment(payment: PaymentEvent): Promise<boolean>;
+  recordPayments(payments: readonly PaymentEvent[]): Promise<boolean[]>;
 }
 
 /** Port: analytics' storage (PostgreSQL through Kysely in `store/`). */

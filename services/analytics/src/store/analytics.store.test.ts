@@ -3,6 +3,7 @@ import type { SqlDatabase } from "@souk/platform";
 import { openTestDatabase } from "@souk/platform/testing";
 import { contributionOf, ZERO_COUNTS } from "../domain/aggregates.ts";
 import type { OrderFact } from "../domain/order-fact.ts";
+import type { PaymentEvent } from "../domain/payment-fact.ts";
 import type { AnalyticsStore } from "../domain/ports.ts";
 import { createAnalyticsStore, type AnalyticsDatabase } from "./analytics.store.ts";
 import { analyticsMigrations } from "./migrations.ts";
@@ -59,26 +60,39 @@ describe("analytics store on PostgreSQL (PGlite)", () => {
   });
 
   it("claims an event id once, and rolls the claim back with a failed transaction", async () => {
-    expect(await store.transaction((uow) => uow.claimEvent("e-1"))).toBe(true);
-    expect(await store.transaction((uow) => uow.claimEvent("e-1"))).toBe(false);
+    const claim = (...ids: string[]) => store.transaction(async (uow) => [...(await uow.claimEvents(ids))].sort());
+    expect(await claim("e-1")).toEqual(["e-1"]);
+    expect(await claim("e-1")).toEqual([]);
     await expect(
       store.transaction(async (uow) => {
-        await uow.claimEvent("e-2");
+        await uow.claimEvents(["e-2"]);
         throw new Error("effect failed");
       }),
     ).rejects.toThrow("effect failed");
-    expect(await store.transaction((uow) => uow.claimEvent("e-2"))).toBe(true);
-    expect(await store.eventsProcessed()).toBe(2);
+    // One statement for a batch: the new ids only, an id given twice once.
+    expect(await claim("e-2", "e-1", "e-3", "e-2")).toEqual(["e-2", "e-3"]);
+    expect(await claim()).toEqual([]);
+    expect(await store.eventsProcessed()).toBe(3);
   });
 
   it("stores an order fact and reads it back exactly (lines as jsonb, absent times as undefined)", async () => {
     const saved = fact("o-roundtrip", { confirmedAppliedAt: at("10:01:21"), confirmedLagMs: 1_000 });
     await store.transaction((uow) => uow.saveOrderFact(saved, true));
-    expect(await store.transaction((uow) => uow.lockOrderFact("o-roundtrip"))).toEqual(saved);
+    const lock = (...ids: string[]) => store.transaction((uow) => uow.lockOrderFacts(ids));
+    expect(await lock("o-roundtrip")).toEqual(new Map([["o-roundtrip", saved]]));
     const refunded = { ...saved, status: "refunded" as const, refundedAt: at("11:00:00"), refundReason: "late" };
     await store.transaction((uow) => uow.saveOrderFact(refunded, false));
-    expect(await store.transaction((uow) => uow.lockOrderFact("o-roundtrip"))).toEqual(refunded);
-    expect(await store.transaction((uow) => uow.lockOrderFact("o-unknown"))).toBeUndefined();
+    const other = fact("o-other");
+    await store.transaction((uow) => uow.saveOrderFact(other, true));
+    // One read for a batch: known orders only, an order asked twice once.
+    expect(await lock("o-unknown", "o-roundtrip", "o-other", "o-roundtrip")).toEqual(
+      new Map([
+        ["o-other", other],
+        ["o-roundtrip", refunded],
+      ]),
+    );
+    expect(await lock("o-unknown")).toEqual(new Map());
+    expect(await lock()).toEqual(new Map());
     await expect(store.transaction((uow) => uow.saveOrderFact(saved, true))).rejects.toThrow(/inserted concurrently/);
   });
 
@@ -138,16 +152,25 @@ describe("analytics store on PostgreSQL (PGlite)", () => {
       failureCode: "",
       at: at("10:01:20"),
     };
-    expect(await store.transaction((uow) => uow.recordPayment(payment))).toBe(true);
-    expect(await store.transaction((uow) => uow.recordPayment(payment))).toBe(false);
-    expect(
-      await store.transaction((uow) => uow.recordPayment({ ...payment, kind: "authorized", at: at("10:01:00") })),
-    ).toBe(true);
+    const record = (...payments: PaymentEvent[]) => store.transaction((uow) => uow.recordPayments(payments));
+    expect(await record(payment)).toEqual([true]);
+    expect(await record(payment)).toEqual([false]);
+    expect(await record({ ...payment, kind: "authorized", at: at("10:01:00") })).toEqual([true]);
     const [eur] = await store.totals({ from: undefined, to: at("23:00:00") });
     expect(eur?.payments).toEqual([
       { kind: "authorized", count: 1, amountMinor: 1_200 },
       { kind: "captured", count: 1, amountMinor: 1_200 },
     ]);
+    // A batch: two payments into one minute's bucket, one already counted, one twice in the batch.
+    const second = { ...payment, paymentId: "pay-2", amount: { amountMinor: 300, currency: "EUR" } };
+    const third = { ...payment, paymentId: "pay-3", amount: { amountMinor: 500, currency: "EUR" } };
+    expect(await record(second, payment, third, second)).toEqual([true, false, true, false]);
+    const [after] = await store.totals({ from: undefined, to: at("23:00:00") });
+    expect(after?.payments).toEqual([
+      { kind: "authorized", count: 1, amountMinor: 1_200 },
+      { kind: "captured", count: 3, amountMinor: 2_000 },
+    ]);
+    expect(await record()).toEqual([]);
   });
 
   it("ranks products by units or revenue, ties by product id", async () => {
@@ -206,7 +229,7 @@ describe("analytics store on PostgreSQL (PGlite)", () => {
     expect(await store.topProducts({ limit: 10, currency: undefined, rankBy: "units" })).toEqual([]);
     expect(await store.cancellationReasons()).toEqual([]);
     expect(await store.eventLag(0 + 1_000)).toEqual({ count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 });
-    expect(await store.transaction((uow) => uow.lockOrderFact("o-roundtrip"))).toBeUndefined();
-    expect(await store.transaction((uow) => uow.claimEvent("e-1"))).toBe(true);
+    expect(await store.transaction((uow) => uow.lockOrderFacts(["o-roundtrip"]))).toEqual(new Map());
+    expect([...(await store.transaction((uow) => uow.claimEvents(["e-1"])))]).toEqual(["e-1"]);
   });
 });

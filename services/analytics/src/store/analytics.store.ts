@@ -1,9 +1,9 @@
-import { claimInboxEvent, type InboxDatabase } from "@souk/messaging";
+import { claimInboxEvents, type InboxDatabase } from "@souk/messaging";
 import { sql, type ColumnType, type Kysely, type Selectable, type Transaction } from "kysely";
 import { minuteOf, type BucketDelta } from "../domain/aggregates.ts";
 import type { ConsumerState } from "../domain/consumer-state.ts";
 import type { OrderFact, OrderFactStatus, SoldLine } from "../domain/order-fact.ts";
-import { PAYMENT_KINDS, type PaymentKind } from "../domain/payment-fact.ts";
+import { PAYMENT_KINDS, type PaymentEvent, type PaymentKind } from "../domain/payment-fact.ts";
 import type { AnalyticsStore, AnalyticsUnitOfWork } from "../domain/ports.ts";
 import type { CurrencyTotals, PaymentTotal } from "../domain/report.ts";
 
@@ -159,16 +159,19 @@ function unitOfWork(trx: Transaction<AnalyticsDatabase>): AnalyticsUnitOfWork {
       return toState(row);
     },
 
-    claimEvent: (eventId) => claimInboxEvent(trx, ANALYTICS_INBOX_CONSUMER, eventId),
+    claimEvents: (eventIds) => claimInboxEvents(trx, ANALYTICS_INBOX_CONSUMER, eventIds),
 
-    async lockOrderFact(orderId) {
-      const row = await trx
+    async lockOrderFacts(orderIds) {
+      const ids = [...new Set(orderIds)].sort();
+      if (ids.length === 0) return new Map();
+      const rows = await trx
         .selectFrom("order_facts")
         .selectAll()
-        .where("order_id", "=", orderId)
+        .where("order_id", "in", ids)
+        .orderBy("order_id")
         .forUpdate()
-        .executeTakeFirst();
-      return row === undefined ? undefined : toFact(row);
+        .execute();
+      return new Map(rows.map((row) => [row.order_id, toFact(row)]));
     },
 
     async saveOrderFact(fact, isNew) {
@@ -248,39 +251,58 @@ function unitOfWork(trx: Transaction<AnalyticsDatabase>): AnalyticsUnitOfWork {
       }
     },
 
-    async recordPayment(payment) {
+    async recordPayments(payments) {
+      const keyOf = (p: { paymentId: string; kind: string }) => `${p.paymentId} ${p.kind}`;
+      const firsts = new Map<string, PaymentEvent>();
+      for (const payment of payments) if (!firsts.has(keyOf(payment))) firsts.set(keyOf(payment), payment);
+      const unique = [...firsts.values()];
+      if (unique.length === 0) return [];
       const inserted = await trx
         .insertInto("payment_facts")
-        .values({
-          payment_id: payment.paymentId,
-          kind: payment.kind,
-          order_id: payment.orderId,
-          currency: payment.amount.currency,
-          amount_minor: payment.amount.amountMinor,
-          failure_code: payment.failureCode,
-          at: payment.at,
-        })
-        .onConflict((oc) => oc.columns(["payment_id", "kind"]).doNothing())
-        .returning("payment_id")
-        .executeTakeFirst();
-      if (inserted === undefined) return false;
-      await trx
-        .insertInto("payment_minutes")
-        .values({
-          minute: minuteOf(payment.at),
-          currency: payment.amount.currency,
-          kind: payment.kind,
-          payments: 1,
-          amount_minor: payment.amount.amountMinor,
-        })
-        .onConflict((oc) =>
-          oc.columns(["minute", "currency", "kind"]).doUpdateSet((eb) => ({
-            payments: eb("payment_minutes.payments", "+", eb.ref("excluded.payments")),
-            amount_minor: eb("payment_minutes.amount_minor", "+", eb.ref("excluded.amount_minor")),
+        .values(
+          unique.map((payment) => ({
+            payment_id: payment.paymentId,
+            kind: payment.kind,
+            order_id: payment.orderId,
+            currency: payment.amount.currency,
+            amount_minor: payment.amount.amountMinor,
+            failure_code: payment.failureCode,
+            at: payment.at,
           })),
         )
+        .onConflict((oc) => oc.columns(["payment_id", "kind"]).doNothing())
+        .returning(["payment_id", "kind"])
         .execute();
-      return true;
+      const counted = new Set(inserted.map((row) => keyOf({ paymentId: row.payment_id, kind: row.kind })));
+      const minutes = new Map<string, PaymentMinutesTable>();
+      for (const payment of unique) {
+        if (!counted.has(keyOf(payment))) continue;
+        const minute = minuteOf(payment.at);
+        const key = `${minute.toISOString()} ${payment.amount.currency} ${payment.kind}`;
+        const current = minutes.get(key);
+        minutes.set(key, {
+          minute,
+          currency: payment.amount.currency,
+          kind: payment.kind,
+          payments: (current?.payments ?? 0) + 1,
+          amount_minor: (current?.amount_minor ?? 0) + payment.amount.amountMinor,
+        });
+      }
+      if (minutes.size > 0) {
+        await trx
+          .insertInto("payment_minutes")
+          // Key order: concurrent transactions lock the rows they share in one order (no deadlock).
+          .values([...minutes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row))
+          .onConflict((oc) =>
+            oc.columns(["minute", "currency", "kind"]).doUpdateSet((eb) => ({
+              payments: eb("payment_minutes.payments", "+", eb.ref("excluded.payments")),
+              amount_minor: eb("payment_minutes.amount_minor", "+", eb.ref("excluded.amount_minor")),
+            })),
+          )
+          .execute();
+      }
+      // The first of two equal (payment, kind) pairs in the batch is the one counted.
+      return payments.map((payment) => counted.delete(keyOf(payment)));
     },
   };
 }

@@ -33,20 +33,26 @@ export type ReplayOutcome =
   | { readonly outcome: "refused"; readonly error: Error }
   | { readonly outcome: "missing" };
 
+/** One consumed event for `NotificationStore.acceptEvents`, with how to plan its deliveries. */
+export interface EventToAccept {
+  readonly event: NotificationEvent;
+  /** Chooses the event's deliveries among the active webhook endpoints. */
+  readonly plan: (endpoints: readonly WebhookEndpoint[]) => readonly PlannedDelivery[];
+  /** The trace its delivery jobs carry. */
+  readonly trace: TraceContext;
+}
+
 /** Port: notifications' PostgreSQL store (events, deliveries, endpoints, dead letters, outbox, inbox). */
 export interface NotificationStore {
   /**
-   * In one transaction: claims `event.id` in the inbox — resolving undefined, with nothing
-   * written, when it was claimed before (a redelivery) — then records the event, creates the
-   * deliveries `plan` chooses among the active webhook endpoints, and appends one job per
-   * delivery (created at `now`) to the outbox carrying `trace`. Resolves the created deliveries.
+   * In one transaction for the whole batch: claims each event's id in the inbox — an event claimed
+   * before (a redelivery), or given twice, is accepted once and resolves undefined, with nothing
+   * written for it — then records the new events, creates the deliveries each one's `plan`
+   * chooses among the active webhook endpoints, and appends one job per delivery (created at
+   * `now`) to the outbox carrying that event's `trace`. Resolves, per event and in order, the
+   * deliveries created or undefined. A batch fails as a whole (nothing is written).
    */
-  acceptEvent(
-    event: NotificationEvent,
-    plan: (endpoints: readonly WebhookEndpoint[]) => readonly PlannedDelivery[],
-    trace: TraceContext,
-    now: Date,
-  ): Promise<readonly Delivery[] | undefined>;
+  acceptEvents(events: readonly EventToAccept[], now: Date): Promise<readonly (readonly Delivery[] | undefined)[]>;
   /**
    * Starts an attempt on a pending delivery not leased by another worker: counts the attempt and
    * leases the delivery until `leaseUntil` (a worker that dies leaves it claimable after that).

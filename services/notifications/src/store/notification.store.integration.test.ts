@@ -41,7 +41,12 @@ describe("notification store on PostgreSQL (PGlite)", () => {
   let db: Kysely<NotificationsDatabase>;
   let store: NotificationStore;
   const accept = (event: NotificationEvent) =>
-    store.acceptEvent(event, (endpoints) => planDeliveries(event, endpoints, newId), { traceparent: TRACEPARENT }, t0);
+    store
+      .acceptEvents(
+        [{ event, plan: (endpoints) => planDeliveries(event, endpoints, newId), trace: { traceparent: TRACEPARENT } }],
+        t0,
+      )
+      .then(([deliveries]) => deliveries);
 
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -187,5 +192,72 @@ describe("notification store on PostgreSQL (PGlite)", () => {
     // Marked active at t0 + 60 s: not requeued again until it idles once more.
     await store.requeueStalled(later(61_000), later(30_000), 100, {});
     expect(await jobsOf(webhook.id)).toHaveLength(2);
+  });
+
+  it("accepts a batch in one transaction: each new event once, with its own trace; a failed batch writes nothing", async () => {
+    const hook = await store.createEndpoint({
+      id: newId(),
+      url: "http://127.0.0.1:1/batch",
+      secret: "whsec_c",
+      eventTypes: ["order.confirmed"],
+      createdAt: later(20),
+    });
+    const seen = confirmed("order-f0");
+    await accept(seen);
+    const [f1, f2] = [confirmed("order-f1"), confirmed("order-f2")];
+    const trace = (n: number) => ({ traceparent: `00-${String(n).padStart(32, "0")}-b7ad6b7169203331-01` });
+    const item = (event: NotificationEvent, n: number) => ({
+      event,
+      plan: (endpoints: Parameters<typeof planDeliveries>[1]) => planDeliveries(event, endpoints, newId),
+      trace: trace(n),
+    });
+    const results = await store.acceptEvents([item(f1, 1), item(seen, 2), item(f2, 3), item(f1, 4)], t0);
+    // A redelivered event and the second copy of one are no-ops; the others get an email and a
+    // webhook per active endpoint for their type (the hook above among them).
+    const [f1Deliveries, , f2Deliveries] = results;
+    expect(results.map((r) => r === undefined)).toEqual([false, true, false, true]);
+    for (const [deliveries, orderId] of [
+      [f1Deliveries, "order-f1"],
+      [f2Deliveries, "order-f2"],
+    ] as const) {
+      expect(deliveries?.[0]).toMatchObject({ orderId, channel: "email", status: "pending" });
+      expect(deliveries?.filter((d) => d.channel === "webhook").map((d) => d.endpointId)).toContain(hook.id);
+      expect(await store.listDeliveries(orderId)).toHaveLength(deliveries?.length ?? -1);
+    }
+    const jobs = await db
+      .selectFrom("outbox")
+      .select(["subject", "traceparent"])
+      .where(
+        "subject",
+        "in",
+        [...(f1Deliveries ?? []), ...(f2Deliveries ?? [])].map((d) => d.id),
+      )
+      .execute();
+    const traceOf = new Map(jobs.map((job) => [job.subject, job.traceparent]));
+    expect(f1Deliveries?.map((d) => traceOf.get(d.id))).toEqual(f1Deliveries?.map(() => trace(1).traceparent));
+    expect(f2Deliveries?.map((d) => traceOf.get(d.id))).toEqual(f2Deliveries?.map(() => trace(3).traceparent));
+    const claims = await db
+      .selectFrom("inbox")
+      .select("processed_at")
+      .where("event_id", "in", [f1.id, f2.id])
+      .execute();
+    expect(claims).toHaveLength(2);
+    expect(claims[0]?.processed_at).toEqual(claims[1]?.processed_at); // now() of one transaction
+
+    // A batch that cannot be written whole (two deliveries with one id) rolls back as a whole: no
+    // inbox claim, event or delivery stays.
+    const [g1, g2] = [confirmed("order-g1"), confirmed("order-g2")];
+    const clash = newId();
+    const fixed = (event: NotificationEvent) => ({
+      event,
+      plan: () => [{ id: clash, channel: "email" as const, endpointId: null }],
+      trace: {},
+    });
+    await expect(store.acceptEvents([fixed(g1), fixed(g2)], t0)).rejects.toThrow();
+    expect(await db.selectFrom("inbox").select("event_id").where("event_id", "in", [g1.id, g2.id]).execute()).toEqual(
+      [],
+    );
+    expect(await store.listDeliveries("order-g1")).toEqual([]);
+    expect(await store.acceptEvents([], t0)).toEqual([]);
   });
 });

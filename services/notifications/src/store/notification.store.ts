@@ -1,4 +1,4 @@
-import { appendToOutbox, claimInboxEvent, type OutboxMessage } from "@souk/messaging";
+import { appendToOutbox, claimInboxEvents, type OutboxMessage } from "@souk/messaging";
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import type { DeadLetterRecord, DeadLetterView, Delivery } from "../domain/delivery.ts";
 import type { NotificationEvent, NotificationEventType } from "../domain/notification-event.ts";
@@ -93,55 +93,67 @@ export function createNotificationStore(
   jobFor: DeliveryJobEncoder,
 ): NotificationStore {
   return {
-    async acceptEvent(event, plan, trace, now) {
+    async acceptEvents(items, now) {
+      if (items.length === 0) return [];
       return db.transaction().execute(async (trx) => {
-        if (!(await claimInboxEvent(trx, INBOX_CONSUMER, event.id))) return undefined;
+        const claimed = await claimInboxEvents(
+          trx,
+          INBOX_CONSUMER,
+          items.map(({ event }) => event.id),
+        );
+        // The first of two items with one id takes the claim; the second is a duplicate.
+        const isFresh = items.map(({ event }) => claimed.delete(event.id));
+        const fresh = items.filter((_, k) => isFresh[k]);
+        if (fresh.length === 0) return items.map(() => undefined);
         await trx
           .insertInto("events")
-          .values({
-            event_id: event.id,
-            type: event.type,
-            order_id: event.orderId,
-            user_id: event.userId,
-            occurred_at: event.occurredAt,
-            data: JSON.stringify(event.data),
-          })
-          .execute();
-        const endpoints = await trx
-          .selectFrom("webhook_endpoints")
-          .selectAll()
-          .where("active", "=", true)
-          .orderBy("created_at")
-          .orderBy("id")
-          .execute();
-        const planned = plan(endpoints.map(toEndpoint));
-        if (planned.length === 0) return [];
-        const rows = await trx
-          .insertInto("deliveries")
           .values(
-            planned.map((p) => ({
-              id: p.id,
+            fresh.map(({ event }) => ({
               event_id: event.id,
-              event_type: event.type,
+              type: event.type,
               order_id: event.orderId,
-              channel: p.channel,
-              endpoint_id: p.endpointId,
-              status: "pending" as const,
-              last_error: null,
-              leased_until: null,
-              last_activity_at: now,
-              created_at: now,
-              sent_at: null,
+              user_id: event.userId,
+              occurred_at: event.occurredAt,
+              data: JSON.stringify(event.data),
             })),
           )
-          .returningAll()
           .execute();
-        const deliveries = rows.map(toDelivery);
+        const endpoints = (
+          await trx
+            .selectFrom("webhook_endpoints")
+            .selectAll()
+            .where("active", "=", true)
+            .orderBy("created_at")
+            .orderBy("id")
+            .execute()
+        ).map(toEndpoint);
+        const planned = fresh.map(({ event, plan }) => ({ event, deliveries: plan(endpoints) }));
+        const values = planned.flatMap(({ event, deliveries }) =>
+          deliveries.map((p) => ({
+            id: p.id,
+            event_id: event.id,
+            event_type: event.type,
+            order_id: event.orderId,
+            channel: p.channel,
+            endpoint_id: p.endpointId,
+            status: "pending" as const,
+            last_error: null,
+            leased_until: null,
+            last_activity_at: now,
+            created_at: now,
+            sent_at: null,
+          })),
+        );
+        const rows =
+          values.length === 0 ? [] : await trx.insertInto("deliveries").values(values).returningAll().execute();
+        const byId = new Map(rows.map((row) => [row.id, toDelivery(row)]));
+        const created = planned.map(({ deliveries }) => deliveries.map((p) => byId.get(p.id)!));
         await appendToOutbox(
           trx,
-          deliveries.map((d) => jobFor(d, trace)),
+          fresh.flatMap(({ trace }, k) => created[k]!.map((d) => jobFor(d, trace))),
         );
-        return deliveries;
+        let next = 0;
+        return isFresh.map((accepted) => (accepted ? created[next++] : undefined));
       });
     },
 

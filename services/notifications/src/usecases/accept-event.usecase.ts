@@ -1,15 +1,43 @@
-import type { Clock, IdGenerator } from "@souk/platform";
+import { perTurnLoader, retryingKeysAlone, type Clock, type IdGenerator } from "@souk/platform";
 import { planDeliveries, type Delivery } from "../domain/delivery.ts";
 import type { NotificationEvent } from "../domain/notification-event.ts";
 import type { NotificationStore, TraceContext } from "../domain/ports.ts";
+
+/**
+ * Most events accepted in one transaction. The event log hands each partition's events over one
+ * at a time, so a batch holds at most one event per partition consumed (12 for Souk's two topics
+ * of 6); the bound only matters for a consumer of many more partitions.
+ */
+export const ACCEPT_BATCH_SIZE = 64;
 
 /**
  * Accepts one consumed event, exactly once per event id: in one transaction, records it in the
  * inbox, creates its deliveries (an email for an order outcome, a webhook per subscribed active
  * endpoint) and their jobs in the outbox, carrying `trace` so the workers continue the event's
  * trace. Resolves the deliveries created, or undefined for a redelivered event (a no-op).
+ *
+ * The events accepted during one turn of the event loop — the event log's partitions are handled
+ * concurrently, and a publish wakes several of them at once — share one transaction
+ * (`NotificationStore.acceptEvents`): one inbox insert, one endpoint read and one commit for all
+ * of them, instead of five statements each (group commit). If that transaction fails, each event
+ * is accepted again alone, so an event that cannot be accepted fails only itself.
+ *
+ * @throws Error from the database (transient: the event log retries the event).
  */
 export function acceptEvent(deps: { store: NotificationStore; newId: IdGenerator; clock: Clock }) {
-  return async (event: NotificationEvent, trace: TraceContext): Promise<readonly Delivery[] | undefined> =>
-    deps.store.acceptEvent(event, (endpoints) => planDeliveries(event, endpoints, deps.newId), trace, deps.clock());
+  const accept = perTurnLoader<{ event: NotificationEvent; trace: TraceContext }, readonly Delivery[] | undefined>(
+    retryingKeysAlone((batch) =>
+      deps.store.acceptEvents(
+        batch.map(({ event, trace }) => ({
+          event,
+          trace,
+          plan: (endpoints) => planDeliveries(event, endpoints, deps.newId),
+        })),
+        deps.clock(),
+      ),
+    ),
+    ACCEPT_BATCH_SIZE,
+  );
+  return (event: NotificationEvent, trace: TraceContext): Promise<readonly Delivery[] | undefined> =>
+    accept({ event, trace });
 }
