@@ -126,9 +126,9 @@ export interface OutboxRelay {
 /**
  * The outbox relay: whenever rows are pending (a cheap indexed probe each poll, or a `nudge()`),
  * in one transaction, takes a transaction-level advisory lock
- * (so among several replicas exactly one relays at a time, and order is kept), reads the oldest
- * unsent rows in `seq` order, publishes them per destination in that order, marks them sent
- * and commits. A crash between publish and commit republishes the batch: delivery is at least
+ * (so among several replicas exactly one relays at a time, and order is kept), marks the oldest
+ * unsent rows sent and reads them back (one statement), publishes them per destination in `seq`
+ * order, and commits — a pass is four statements with BEGIN and COMMIT. A crash between publish and commit republishes the batch: delivery is at least
  * once, made harmless by consumers' inboxes (event ids are stable). Broker errors leave the rows
  * pending; the relay backs off and tries again.
  */
@@ -151,14 +151,18 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         locked: boolean;
       }>`select pg_try_advisory_xact_lock(hashtext(${`outbox:${options.name}`})) as locked`.execute(trx);
       if (lock.rows[0]?.locked !== true) return 0;
+      // Marked sent and read in one statement: if publishing fails below, the transaction rolls
+      // back and the rows stay pending. UPDATE … RETURNING has no order of its own: seq gives it.
       const rows = await trx
-        .selectFrom("outbox")
-        .selectAll()
-        .where("sent_at", "is", null)
-        .orderBy("seq")
-        .limit(batchSize)
+        .updateTable("outbox")
+        .set({ sent_at: new Date() })
+        .where("seq", "in", (eb) =>
+          eb.selectFrom("outbox").select("seq").where("sent_at", "is", null).orderBy("seq").limit(batchSize),
+        )
+        .returningAll()
         .execute();
       if (rows.length === 0) return 0;
+      rows.sort((a, b) => Number(a.seq) - Number(b.seq));
       // Consecutive runs per destination, so order across destinations is kept too.
       let start = 0;
       while (start < rows.length) {
@@ -181,15 +185,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         options.onPublished?.(destination, events.length);
         start = end;
       }
-      await trx
-        .updateTable("outbox")
-        .set({ sent_at: new Date() })
-        .where(
-          "seq",
-          "in",
-          rows.map((r) => r.seq),
-        )
-        .execute();
       return rows.length;
     });
   }
