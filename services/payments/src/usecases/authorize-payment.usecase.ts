@@ -6,6 +6,7 @@ import {
   type AuthorizationRequest,
   type Payment,
 } from "../domain/payment.ts";
+import type { PaymentMethod } from "../domain/payment-method.ts";
 import type { AuthorizationDeps } from "./run-authorization.usecase.ts";
 
 /**
@@ -22,7 +23,7 @@ import type { AuthorizationDeps } from "./run-authorization.usecase.ts";
  */
 export function authorizePayment(
   deps: AuthorizationDeps,
-  run: (payment: Payment) => Promise<Payment>,
+  run: (payment: Payment, method: PaymentMethod) => Promise<Payment>,
   settle: (orderId: string) => Promise<Payment | undefined>,
 ) {
   const settled = async (orderId: string): Promise<Payment> => {
@@ -51,7 +52,7 @@ export function authorizePayment(
       amount: valid.amount,
       leaseUntil: new Date(now.getTime() + AUTHORIZATION_LEASE_MS),
     });
-    if (claimed) return run(payment);
+    if (claimed) return run(payment, method);
     assertSameAuthorization(payment, valid);
     return payment.status === "PENDING" ? settled(valid.orderId) : payment;
   };

@@ -15,7 +15,7 @@ import {
   type Payment,
   type PaymentStore,
 } from "../domain/payment.ts";
-import type { PaymentMethodStore } from "../domain/payment-method.ts";
+import type { PaymentMethod, PaymentMethodStore } from "../domain/payment-method.ts";
 import type { PaymentProvider } from "../domain/payment-provider.ts";
 
 /** What driving an authorization needs. */
@@ -37,7 +37,8 @@ export interface AuthorizationDeps {
  * blocks — asks the provider with the payment id as idempotency key (so a retry or a takeover
  * never authorizes twice), judges its answer (a "highest" risk approval is voided at once),
  * then writes the outcome, the decisions and the hold's ledger posting in one transaction.
- * A decline is a normal outcome (FAILED with its code).
+ * A decline is a normal outcome (FAILED with its code). `loaded` is the payment's method when the
+ * caller read it already (its id must match the payment's), else it is read here.
  *
  * @returns the payment after the authorization (or as another driver completed it).
  * @throws SoukError unavailable PAYMENTS_PROVIDER_UNAVAILABLE when the provider failed, or
@@ -45,8 +46,9 @@ export interface AuthorizationDeps {
  *   way the lease is released so the next caller retries at once.
  */
 export function runAuthorization(deps: AuthorizationDeps) {
-  return async (payment: Payment): Promise<Payment> => {
-    const method = await deps.methods.find(payment.paymentMethodId);
+  return async (payment: Payment, loaded?: PaymentMethod): Promise<Payment> => {
+    // The caller that just checked the method's owner passes it on; a takeover reads it again.
+    const method = loaded?.id === payment.paymentMethodId ? loaded : await deps.methods.find(payment.paymentMethodId);
     if (method === undefined) throw new Error(`payment method of payment ${payment.id} is missing`);
     const attemptedAt = deps.clock();
     let attemptsInWindow: number;
