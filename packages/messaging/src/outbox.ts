@@ -128,9 +128,10 @@ export interface OutboxRelay {
  * in one transaction, takes a transaction-level advisory lock
  * (so among several replicas exactly one relays at a time, and order is kept), marks the oldest
  * unsent rows sent and reads them back (one statement), publishes them per destination in `seq`
- * order, and commits — a pass is four statements with BEGIN and COMMIT. A crash between publish and commit republishes the batch: delivery is at least
- * once, made harmless by consumers' inboxes (event ids are stable). Broker errors leave the rows
- * pending; the relay backs off and tries again.
+ * order, and commits — a pass is four statements with BEGIN and COMMIT. A crash between publish
+ * and commit republishes the batch: delivery is at least once, made harmless by consumers'
+ * inboxes (event ids are stable). Broker errors leave the rows pending; the relay backs off and
+ * tries again.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const db = options.db as Kysely<OutboxDatabase>;

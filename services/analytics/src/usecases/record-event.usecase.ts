@@ -50,8 +50,9 @@ export const RECORD_BATCH_SIZE = 64;
  *
  * The events recorded during one turn of the event loop — the event log handles its partitions
  * concurrently — share one transaction (`recordEvents`; group commit): one consumer-state read,
- * one inbox insert, one read of the order facts and one upsert per aggregate table for all of them. If that transaction fails,
- * each event is recorded again alone, so an event that cannot be recorded fails only itself.
+ * one inbox insert, one read of the order facts and one upsert per aggregate table for all of
+ * them. If that transaction fails, each event is recorded again alone, so an event that cannot be
+ * recorded fails only itself. The batch's database spans belong to the trace of its first event.
  *
  * @throws Error from the database (transient: the event log retries the event).
  */
@@ -62,10 +63,10 @@ export function recordEvent(store: AnalyticsStore, clock: Clock): (event: Incomi
 /**
  * Records `events` in ONE transaction, each as `recordEvent` would alone, in order: the facts of
  * the batch's orders are read and locked in one statement, an order event merges into its fact as
- * left by the events before it, and the aggregates move once by the
- * sum of the batch's deltas (`sumDeltas`, canonical: rows are locked in one global order). An
- * event the inbox held already, or that came through an abandoned consumer group, changes
- * nothing. Resolves one outcome per event, in order.
+ * left by the events before it, and the aggregates move once by the sum of the batch's deltas
+ * (`sumDeltas`, canonical: rows are locked in one global order). An event the inbox held already,
+ * or that came through an abandoned consumer group, changes nothing. Resolves one outcome per
+ * event, in order.
  * @throws Error from the database: nothing of the batch is recorded.
  */
 export function recordEvents(store: AnalyticsStore, clock: Clock) {

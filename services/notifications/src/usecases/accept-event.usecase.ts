@@ -20,7 +20,8 @@ export const ACCEPT_BATCH_SIZE = 64;
  * concurrently, and a publish wakes several of them at once — share one transaction
  * (`NotificationStore.acceptEvents`): one inbox insert, one endpoint read and one commit for all
  * of them, instead of five statements each (group commit). If that transaction fails, each event
- * is accepted again alone, so an event that cannot be accepted fails only itself.
+ * is accepted again alone, so an event that cannot be accepted fails only itself. The batch's
+ * database spans belong to the trace of its first event; each job carries its own event's trace.
  *
  * @throws Error from the database (transient: the event log retries the event).
  */
