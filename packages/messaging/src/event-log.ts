@@ -15,6 +15,15 @@ export interface ReceivedEvent extends EventEnvelope {
   readonly offset: string;
 }
 
+/**
+ * Most events a consumer should apply in one transaction when it groups the events of one turn
+ * of the event loop (group commit: analytics' `recordEvent`, notifications' `acceptEvent`). Both
+ * adapters hand each partition's events over one at a time, so such a batch holds at most one
+ * event per partition consumed (12 for two topics of 6); the bound only matters for a consumer
+ * of many more partitions.
+ */
+export const EVENT_BATCH_SIZE = 64;
+
 /** Options of `EventLog.subscribe`. */
 export interface SubscribeOptions {
   readonly topics: readonly string[];

@@ -35,14 +35,7 @@ export async function claimInboxEvent<DB>(
   consumer: string,
   eventId: string,
 ): Promise<boolean> {
-  const db = trx as unknown as Kysely<InboxDatabase>;
-  const row = await db
-    .insertInto("inbox")
-    .values({ consumer, event_id: eventId } as never)
-    .onConflict((oc) => oc.columns(["consumer", "event_id"]).doNothing())
-    .returning("event_id")
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await claimInboxEvents(trx, consumer, [eventId])).has(eventId);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { perTurnLoader, retryingKeysAlone, type Clock } from "@souk/platform";
+import { EVENT_BATCH_SIZE } from "@souk/messaging";
 import { deltaBetween, isEmptyDelta, sumDeltas, type AggregateDelta } from "../domain/aggregates.ts";
 import { isLiveEvent } from "../domain/consumer-state.ts";
 import { mergeOrderEvent, type OrderEvent } from "../domain/order-fact.ts";
@@ -35,13 +36,6 @@ export type RecordOutcome =
   | { readonly status: "stale"; readonly consumerGroup: string };
 
 /**
- * Most events recorded in one transaction. The event log hands each partition's events over one
- * at a time, so a batch holds at most one event per partition consumed (12 for the orders and
- * payments topics of 6); the bound only matters for a consumer of many more partitions.
- */
-export const RECORD_BATCH_SIZE = 64;
-
-/**
  * Applies one event to the aggregates in ONE transaction with its inbox entry (the inbox pattern):
  * an order event is merged into the order's fact (`mergeOrderEvent`: the state-rank rule) and the
  * aggregates move by the change of the fact's contribution (`deltaBetween`); a payment event is
@@ -57,7 +51,7 @@ export const RECORD_BATCH_SIZE = 64;
  * @throws Error from the database (transient: the event log retries the event).
  */
 export function recordEvent(store: AnalyticsStore, clock: Clock): (event: IncomingEvent) => Promise<RecordOutcome> {
-  return perTurnLoader(retryingKeysAlone(recordEvents(store, clock)), RECORD_BATCH_SIZE);
+  return perTurnLoader(retryingKeysAlone(recordEvents(store, clock)), EVENT_BATCH_SIZE);
 }
 
 /**

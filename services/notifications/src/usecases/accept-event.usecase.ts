@@ -1,14 +1,8 @@
 import { perTurnLoader, retryingKeysAlone, type Clock, type IdGenerator } from "@souk/platform";
+import { EVENT_BATCH_SIZE } from "@souk/messaging";
 import { planDeliveries, type Delivery } from "../domain/delivery.ts";
 import type { NotificationEvent } from "../domain/notification-event.ts";
 import type { NotificationStore, TraceContext } from "../domain/ports.ts";
-
-/**
- * Most events accepted in one transaction. The event log hands each partition's events over one
- * at a time, so a batch holds at most one event per partition consumed (12 for Souk's two topics
- * of 6); the bound only matters for a consumer of many more partitions.
- */
-export const ACCEPT_BATCH_SIZE = 64;
 
 /**
  * Accepts one consumed event, exactly once per event id: in one transaction, records it in the
@@ -37,7 +31,7 @@ export function acceptEvent(deps: { store: NotificationStore; newId: IdGenerator
         deps.clock(),
       ),
     ),
-    ACCEPT_BATCH_SIZE,
+    EVENT_BATCH_SIZE,
   );
   return (event: NotificationEvent, trace: TraceContext): Promise<readonly Delivery[] | undefined> =>
     accept({ event, trace });
