@@ -6,6 +6,7 @@ import { planDeliveries } from "../domain/delivery.ts";
 import type { NotificationEvent } from "../domain/notification-event.ts";
 import type { NotificationStore } from "../domain/ports.ts";
 import { deliveryJobEncoder, JOB_TYPES, QUEUES } from "../events/delivery-jobs.ts";
+import { orderEvent } from "../testing/order-event.ts";
 import { notificationsMigrations } from "./migrations.ts";
 import { createNotificationStore } from "./notification.store.ts";
 import type { NotificationsDatabase } from "./notifications.tables.ts";
@@ -16,24 +17,7 @@ const later = (ms: number) => new Date(t0.getTime() + ms);
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 function confirmed(orderId: string): NotificationEvent {
-  return {
-    id: newId(),
-    type: "order.confirmed",
-    orderId,
-    userId: "user-1",
-    occurredAt: t0,
-    data: {
-      object: "order",
-      orderId,
-      userId: "user-1",
-      status: "confirmed",
-      lines: [],
-      total: { amount: 1999, currency: "USD" },
-      reason: null,
-      placedAt: null,
-      occurredAt: t0.toISOString(),
-    },
-  };
+  return orderEvent("confirmed", orderId, { total: { amount: 1999, currency: "USD" }, occurredAt: t0 });
 }
 
 describe("notification store on PostgreSQL (PGlite)", () => {

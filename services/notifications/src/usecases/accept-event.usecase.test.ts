@@ -7,29 +7,13 @@ import { deliveryJobEncoder } from "../events/delivery-jobs.ts";
 import { notificationsMigrations } from "../store/migrations.ts";
 import { createNotificationStore } from "../store/notification.store.ts";
 import type { NotificationsDatabase } from "../store/notifications.tables.ts";
+import { orderEvent } from "../testing/order-event.ts";
 import { acceptEvent } from "./accept-event.usecase.ts";
 
 const t0 = new Date("2026-01-01T10:00:00Z");
 
 function cancelled(orderId: string, reason = "customer_request"): NotificationEvent {
-  return {
-    id: newId(),
-    type: "order.cancelled",
-    orderId,
-    userId: "user-1",
-    occurredAt: t0,
-    data: {
-      object: "order",
-      orderId,
-      userId: "user-1",
-      status: "cancelled",
-      lines: [],
-      total: { amount: 500, currency: "EUR" },
-      reason,
-      placedAt: null,
-      occurredAt: t0.toISOString(),
-    },
-  };
+  return orderEvent("cancelled", orderId, { total: { amount: 500, currency: "EUR" }, reason, occurredAt: t0 });
 }
 
 describe("acceptEvent (group commit over PGlite)", () => {
