@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql, type Kysely } from "kysely";
-import { newId, openDatabase, type SqlDatabase } from "@souk/platform";
-import { openTestDatabase, testLogger } from "@souk/platform/testing";
+import { newId, type SqlDatabase } from "@souk/platform";
+import { openTestDatabase, openTestServerDatabase, testLogger } from "@souk/platform/testing";
 import type { EventEnvelope } from "./envelope.ts";
 import { appendToOutbox, createOutboxRelay, outboxMigration, type OutboxDatabase } from "./outbox.ts";
-
-const ADMIN_URL = process.env["SOUK_TEST_POSTGRES_URL"] ?? "postgres://souk:souk@127.0.0.1:55432/postgres";
 
 function event(subject: string, n: number): EventEnvelope {
   return {
@@ -97,9 +95,9 @@ describe("transactional outbox on PGlite", () => {
 describe("transactional outbox on a PostgreSQL server, three relay replicas", () => {
   let database: SqlDatabase;
   let db: Kysely<OutboxDatabase>;
-  const schema = `outbox_${newId().replaceAll("-", "").slice(-12)}`;
+  let schema: string;
   beforeAll(async () => {
-    database = await openDatabase({ url: ADMIN_URL, maxConnections: 8 });
+    ({ database, schema } = await openTestServerDatabase("outbox", 8));
     db = await prepare(database, schema);
   });
   afterAll(async () => {

@@ -16,6 +16,26 @@ export function openTestDatabase(): Promise<SqlDatabase> {
   return openDatabase({ dataDir: "memory://" });
 }
 
+/**
+ * The PostgreSQL server integration tests use: `SOUK_TEST_POSTGRES_URL`, else the one
+ * `npm run services` runs (its `postgres` database).
+ */
+export const TEST_POSTGRES_URL =
+  process.env["SOUK_TEST_POSTGRES_URL"] ?? "postgres://souk:souk@127.0.0.1:55432/postgres";
+
+/**
+ * The test PostgreSQL server (`TEST_POSTGRES_URL`) through a pool of at most `maxConnections`,
+ * with a schema name of this caller's own (`<prefix>_<12 hex digits>`) to migrate into and drop
+ * afterwards, so test files running at once never share tables.
+ */
+export async function openTestServerDatabase(
+  prefix: string,
+  maxConnections: number,
+): Promise<{ database: SqlDatabase; schema: string }> {
+  const database = await openDatabase({ url: TEST_POSTGRES_URL, maxConnections });
+  return { database, schema: `${prefix}_${newId().replaceAll("-", "").slice(-12)}` };
+}
+
 /** Options of `waitFor`. */
 export interface WaitForOptions {
   /** Give up after this many ms. Default 10 000. */

@@ -9,15 +9,15 @@ import { InventoryService } from "@souk/contracts/inventory";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_NAMES, type ServiceName } from "./config.ts";
 import { grpcClient, Health, ServingStatus } from "@souk/platform/grpc";
+import { TEST_POSTGRES_URL } from "@souk/platform/testing";
 import { startService, type RunningService } from "./service.process.ts";
 
 /** The PostgreSQL server `npm run services start` runs (its superuser may create databases). */
-const ADMIN_URL = process.env["SOUK_TEST_POSTGRES_URL"] ?? "postgres://souk:souk@127.0.0.1:55432/postgres";
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const LOG_LEVEL = process.env["SOUK_TEST_LOG_LEVEL"] ?? "silent";
 
 async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3_000 });
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 3_000 });
   await client.connect();
   try {
     await client.query(statement);
@@ -32,7 +32,7 @@ async function requirePostgres(): Promise<void> {
     await admin("select 1");
   } catch (error) {
     throw new Error(
-      `these tests need the PostgreSQL server of \`npm run services start\` at ${ADMIN_URL.replace(/\/\/[^@]*@/, "//")} ` +
+      `these tests need the PostgreSQL server of \`npm run services start\` at ${TEST_POSTGRES_URL.replace(/\/\/[^@]*@/, "//")} ` +
         `(or set SOUK_TEST_POSTGRES_URL): ${error instanceof Error ? error.message : String(error)}`,
     );
   }
@@ -105,7 +105,7 @@ describe("the distributed topology: one process per service over gRPC, real Post
       GATEWAY_RATE_LIMIT_PER_IP: "1000000",
     };
     for (const name of SERVICE_NAMES) {
-      const base = new URL(ADMIN_URL);
+      const base = new URL(TEST_POSTGRES_URL);
       base.pathname = `/${databaseOf(name)}`;
       env[`${name.toUpperCase()}_DATABASE_URL`] = base.toString();
     }

@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { sql, type Kysely, type KyselyPlugin } from "kysely";
 import { EVENTS } from "@souk/messaging";
-import { newId, openDatabase, type SqlDatabase } from "@souk/platform";
-import { openTestDatabase } from "@souk/platform/testing";
+import { newId, type SqlDatabase } from "@souk/platform";
+import { openTestDatabase, openTestServerDatabase } from "@souk/platform/testing";
 import type { Order } from "../domain/order.ts";
 import type { OrderStore } from "../domain/ports.ts";
 import type { SagaAction, StepOutcome, Transition } from "../domain/saga.ts";
 import { ordersMigrations } from "./migrations.ts";
 import { createOrderStore, type OrdersDatabase } from "./order.store.ts";
 
-const ADMIN_URL = process.env["SOUK_TEST_POSTGRES_URL"] ?? "postgres://souk:souk@127.0.0.1:55432/postgres";
 const t0 = new Date("2026-01-01T10:00:00Z");
 const later = (ms: number) => new Date(t0.getTime() + ms);
 const LEASE_MS = 30_000;
@@ -258,11 +257,4 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
 }
 
 storeSuite("PGlite", async () => ({ database: await openTestDatabase(), schema: "orders" }), false);
-storeSuite(
-  "a PostgreSQL server",
-  async () => ({
-    database: await openDatabase({ url: ADMIN_URL, maxConnections: 4 }),
-    schema: `orders_${newId().replaceAll("-", "").slice(-12)}`,
-  }),
-  true,
-);
+storeSuite("a PostgreSQL server", () => openTestServerDatabase("orders", 4), true);

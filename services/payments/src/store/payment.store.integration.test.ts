@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql, type Kysely } from "kysely";
-import { newId, openDatabase, type SqlDatabase } from "@souk/platform";
-import { openTestDatabase } from "@souk/platform/testing";
+import { newId, type SqlDatabase } from "@souk/platform";
+import { openTestDatabase, openTestServerDatabase } from "@souk/platform/testing";
 import type { FraudDecision } from "../domain/fraud.ts";
 import { paymentPosting } from "../domain/ledger.ts";
 import type { AuthorizationOutcome, Payment, PaymentStore } from "../domain/payment.ts";
@@ -10,7 +10,6 @@ import { paymentsMigrations } from "./migrations.ts";
 import { createPaymentStore } from "./payment.store.ts";
 import type { PaymentsDatabase } from "./payments.tables.ts";
 
-const ADMIN_URL = process.env["SOUK_TEST_POSTGRES_URL"] ?? "postgres://souk:souk@127.0.0.1:55432/postgres";
 const decidedAt = new Date("2026-01-01T10:00:00Z");
 
 const PASSED: readonly FraudDecision[] = [
@@ -214,11 +213,4 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
 }
 
 storeSuite("PGlite", async () => ({ database: await openTestDatabase(), schema: "payments" }), false);
-storeSuite(
-  "a PostgreSQL server",
-  async () => ({
-    database: await openDatabase({ url: ADMIN_URL, maxConnections: 8 }),
-    schema: `payments_${newId().replaceAll("-", "").slice(-12)}`,
-  }),
-  true,
-);
+storeSuite("a PostgreSQL server", () => openTestServerDatabase("payments", 8), true);
