@@ -180,7 +180,8 @@ function signedSum(terms: readonly (readonly [AggregateDelta, 1 | -1])[]): Aggre
   );
 }
 
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** Orders strings by UTF-16 code units (not locale): the one order rows are locked in, here and in the store. */
+export const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function canonical(buckets: BucketDelta[], products: ProductDelta[], reasons: ReasonDelta[]): AggregateDelta {
   return {

@@ -1,6 +1,6 @@
 import { claimInboxEvents, type InboxDatabase } from "@souk/messaging";
 import { sql, type ColumnType, type Kysely, type Selectable, type Transaction } from "kysely";
-import { minuteOf, type BucketDelta } from "../domain/aggregates.ts";
+import { compare, minuteOf, type BucketDelta } from "../domain/aggregates.ts";
 import type { ConsumerState } from "../domain/consumer-state.ts";
 import type { OrderFact, OrderFactStatus, SoldLine } from "../domain/order-fact.ts";
 import { PAYMENT_KINDS, type PaymentEvent, type PaymentKind } from "../domain/payment-fact.ts";
@@ -292,7 +292,7 @@ function unitOfWork(trx: Transaction<AnalyticsDatabase>): AnalyticsUnitOfWork {
         await trx
           .insertInto("payment_minutes")
           // Key order: concurrent transactions lock the rows they share in one order (no deadlock).
-          .values([...minutes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row))
+          .values([...minutes].sort(([a], [b]) => compare(a, b)).map(([, row]) => row))
           .onConflict((oc) =>
             oc.columns(["minute", "currency", "kind"]).doUpdateSet((eb) => ({
               payments: eb("payment_minutes.payments", "+", eb.ref("excluded.payments")),
