@@ -41,7 +41,7 @@ const PARTITIONS = 6;
 const FAST_RETRY = { baseMs: 5, maxMs: 40 };
 
 /** A valid catalogue event (`souk.order.placed.v1`) about `subject`, numbered `seq` (in its `userId`). */
-function orderPlaced(subject: string, seq: number): EventEnvelope {
+export function orderPlaced(subject: string, seq: number): EventEnvelope {
   return newEvent(
     EVENTS.orderPlaced,
     { orderId: subject, userId: `seq-${seq}` },
@@ -49,7 +49,8 @@ function orderPlaced(subject: string, seq: number): EventEnvelope {
   ).event;
 }
 
-const seqOf = (event: EventEnvelope): number => {
+/** The `seq` an `orderPlaced` event carries. */
+export const seqOf = (event: EventEnvelope): number => {
   const decoded = decodeEvent(event);
   if (!isEvent(decoded, EVENTS.orderPlaced)) throw new Error(`not an order placed event: ${event.type}`);
   return Number(decoded.payload.userId.slice("seq-".length));

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { tracingChannel } from "node:diagnostics_channel";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromBinary } from "@bufbuild/protobuf";
@@ -9,7 +10,7 @@ import { newId } from "@souk/platform";
 import { closedPort, testLogger } from "@souk/platform/testing";
 import { EVENTS, newEvent } from "./catalog.ts";
 import { decodeDeadLetterRecord } from "./cloudevents-kafka.ts";
-import { describeEventLogContract, type RawRecord } from "./event-log.contract.ts";
+import { describeEventLogContract, orderPlaced, seqOf, type RawRecord } from "./event-log.contract.ts";
 import { deadLetterTopic, partitionForSubject, type DeadLetteredEvent } from "./event-log-common.ts";
 import { createKafkaEventLog } from "./kafka-event-log.ts";
 import { waitFor } from "@souk/platform/testing";
@@ -166,6 +167,14 @@ describe.skipIf(!kafka.available)(`kafka event log${kafka.available ? "" : ` (sk
         message: "the fixture member handled the first event",
       });
       expect((await membersOf(group)).map((m) => m.groupInstanceId)).toEqual(["static-test-1"]);
+      // Its offset is committed within commitIntervalMs of the handling: kill it after that.
+      await waitFor(
+        async () => {
+          const [offsets] = await admin!.listConsumerGroupOffsets({ groups: [group] });
+          return (offsets?.topics ?? []).some((t) => t.partitions.some((p) => p.committedOffset > 0n));
+        },
+        { timeoutMs: 30_000, message: "the fixture member's commit of the first event" },
+      );
       child.kill("SIGKILL");
       await once(child, "exit");
 
@@ -214,6 +223,69 @@ describe.skipIf(!kafka.available)(`kafka event log${kafka.available ? "" : ` (sk
       expect((await membersOf(shared)).map((m) => m.groupInstanceId)).toEqual(["static-test-1"]);
       await c.close();
     }, 90_000);
+  });
+
+  describe("kafka offset commits", () => {
+    /** OffsetCommit requests sent by the consumers of `group`, counted from the library's diagnostics channel. */
+    function countCommits(group: string) {
+      const counted = { requests: 0 };
+      const start = (context: unknown) => {
+        if ((context as { client?: { groupId?: string } }).client?.groupId === group) counted.requests++;
+      };
+      const channel = tracingChannel("plt:kafka:consumer:commits");
+      const handlers = { start, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+      channel.subscribe(handlers);
+      return { counted, stop: () => channel.unsubscribe(handlers) };
+    }
+
+    /** Publishes 20 events of one subject (one partition) 25 ms apart, each handled alone, then closes; returns the commits counted. */
+    async function trickle(commitIntervalMs: number) {
+      const topic = `contract.${run}.commits.${commitIntervalMs}`;
+      const group = `contract.${run}.commits.${commitIntervalMs}.${newId()}`;
+      const log = createKafkaEventLog({ brokers, clientId: "commit-test", logger: testLogger(), commitIntervalMs });
+      await log.ensureTopics([{ name: topic, partitions: 3 }]);
+      const commits = countCommits(group);
+      try {
+        const handled: number[] = [];
+        const subscription = await log.subscribe({
+          topics: [topic],
+          group,
+          handle: async (event) => void handled.push(seqOf(event)),
+        });
+        for (let seq = 0; seq < 20; seq++) {
+          await log.publish(topic, [orderPlaced(`order-${run}-trickle`, seq)]);
+          await waitFor(() => handled.length > seq, { timeoutMs: 30_000, message: `event ${seq} handled` });
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        await subscription.close();
+        const requests = commits.counted.requests;
+        // Everything handled was committed on close: the group's next member starts after it.
+        const again: number[] = [];
+        const next = await log.subscribe({ topics: [topic], group, handle: async (e) => void again.push(seqOf(e)) });
+        await log.publish(topic, [orderPlaced(`order-${run}-trickle`, 20)]);
+        await waitFor(() => again.length > 0, { timeoutMs: 30_000, message: "the next member's first event" });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await next.close();
+        return { handled, again, requests };
+      } finally {
+        commits.stop();
+        await log.close();
+      }
+    }
+
+    it("commits a trickle of records once per interval, not once per record, and all of them on close", async () => {
+      const coalesced = await trickle(1_000);
+      expect(coalesced.handled).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(coalesced.again).toEqual([20]);
+      // ~0.6 s of records in 1 s intervals: one or two flushes while running, one on close.
+      expect(coalesced.requests).toBeGreaterThan(0);
+      expect(coalesced.requests).toBeLessThanOrEqual(4);
+
+      const eager = await trickle(0);
+      expect(eager.again).toEqual([20]);
+      // Each record committed as soon as it was handled (no other commit in flight to merge with).
+      expect(eager.requests).toBeGreaterThanOrEqual(18);
+    }, 120_000);
   });
 
   describe("kafka wire format", () => {
