@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql, type Kysely } from "kysely";
 import { newId, type SqlDatabase } from "@souk/platform";
-import { openTestDatabase, openTestServerDatabase, testLogger } from "@souk/platform/testing";
+import { openTestDatabase, openTestServerDatabase, testLogger, type TestSchemaDatabase } from "@souk/platform/testing";
 import type { EventEnvelope } from "./envelope.ts";
 import { appendToOutbox, createOutboxRelay, outboxMigration, type OutboxDatabase } from "./outbox.ts";
 
@@ -93,17 +93,13 @@ describe("transactional outbox on PGlite", () => {
 });
 
 describe("transactional outbox on a PostgreSQL server, three relay replicas", () => {
-  let database: SqlDatabase;
+  let opened: TestSchemaDatabase;
   let db: Kysely<OutboxDatabase>;
-  let schema: string;
   beforeAll(async () => {
-    ({ database, schema } = await openTestServerDatabase("outbox", 8));
-    db = await prepare(database, schema);
+    opened = await openTestServerDatabase("outbox", 8);
+    db = await prepare(opened.database, opened.schema);
   });
-  afterAll(async () => {
-    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.forSchema(schema));
-    await database.close();
-  });
+  afterAll(() => opened.close());
 
   it("publishes every event at least once, in per-subject order, while replicas race and crash between publish and commit", async () => {
     const subjects = Array.from({ length: 10 }, (_, i) => `order-${i}`);

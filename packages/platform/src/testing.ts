@@ -3,6 +3,7 @@ import { Writable } from "node:stream";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { sql } from "kysely";
 import { newId } from "./clock.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { closeRedis, openRedis, waitForRedis, type Redis } from "./redis.ts";
@@ -16,6 +17,20 @@ export function openTestDatabase(): Promise<SqlDatabase> {
   return openDatabase({ dataDir: "memory://" });
 }
 
+/** A test database and the schema a test file migrates into; `close` leaves nothing behind. */
+export interface TestSchemaDatabase {
+  readonly database: SqlDatabase;
+  readonly schema: string;
+  /** Drops the schema when it is this caller's own (on the server), then closes the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh in-memory PGlite (`openTestDatabase`) and `schema` as named: closing it discards everything. */
+export async function openTestPgliteSchema(schema: string): Promise<TestSchemaDatabase> {
+  const database = await openTestDatabase();
+  return { database, schema, close: () => database.close() };
+}
+
 /**
  * The PostgreSQL server integration tests use: `SOUK_TEST_POSTGRES_URL`, else the one
  * `npm run services` runs (its `postgres` database).
@@ -25,15 +40,20 @@ export const TEST_POSTGRES_URL =
 
 /**
  * The test PostgreSQL server (`TEST_POSTGRES_URL`) through a pool of at most `maxConnections`,
- * with a schema name of this caller's own (`<prefix>_<12 hex digits>`) to migrate into and drop
- * afterwards, so test files running at once never share tables.
+ * with a schema name of this caller's own (`<prefix>_<12 hex digits>`) to migrate into, so test
+ * files running at once never share tables; `close` drops that schema and closes the pool.
  */
-export async function openTestServerDatabase(
-  prefix: string,
-  maxConnections: number,
-): Promise<{ database: SqlDatabase; schema: string }> {
+export async function openTestServerDatabase(prefix: string, maxConnections: number): Promise<TestSchemaDatabase> {
   const database = await openDatabase({ url: TEST_POSTGRES_URL, maxConnections });
-  return { database, schema: `${prefix}_${newId().replaceAll("-", "").slice(-12)}` };
+  const schema = `${prefix}_${newId().replaceAll("-", "").slice(-12)}`;
+  return {
+    database,
+    schema,
+    async close() {
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.forSchema(schema));
+      await database.close();
+    },
+  };
 }
 
 /** Options of `waitFor`. */

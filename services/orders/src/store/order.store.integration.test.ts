@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { sql, type Kysely, type KyselyPlugin } from "kysely";
+import type { Kysely, KyselyPlugin } from "kysely";
 import { EVENTS } from "@souk/messaging";
-import { newId, type SqlDatabase } from "@souk/platform";
-import { openTestDatabase, openTestServerDatabase } from "@souk/platform/testing";
+import { newId } from "@souk/platform";
+import { openTestPgliteSchema, openTestServerDatabase, type TestSchemaDatabase } from "@souk/platform/testing";
 import type { Order } from "../domain/order.ts";
 import type { OrderStore } from "../domain/ports.ts";
 import type { SagaAction, StepOutcome, Transition } from "../domain/saga.ts";
@@ -64,10 +64,9 @@ function statementCounter(): KyselyPlugin & { count: number } {
   };
 }
 
-function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; schema: string }>, concurrent: boolean) {
+function storeSuite(name: string, open: () => Promise<TestSchemaDatabase>, concurrent: boolean) {
   describe(`order store saga persistence on ${name}`, () => {
-    let database: SqlDatabase;
-    let schema: string;
+    let opened: TestSchemaDatabase;
     let db: Kysely<OrdersDatabase>;
     let store: OrderStore;
     let counter: ReturnType<typeof statementCounter>;
@@ -95,16 +94,14 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
     };
 
     beforeAll(async () => {
-      ({ database, schema } = await open());
+      opened = await open();
+      const { database, schema } = opened;
       await database.migrate(schema, ordersMigrations);
       counter = statementCounter();
       db = database.forSchema<OrdersDatabase>(schema).withPlugin(counter);
       store = createOrderStore(db, () => nudges++);
     });
-    afterAll(async () => {
-      if (schema !== "orders") await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
-      await database.close();
-    });
+    afterAll(() => opened.close());
     beforeEach(() => {
       vi.restoreAllMocks();
       nudges = 0;
@@ -256,5 +253,5 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
   });
 }
 
-storeSuite("PGlite", async () => ({ database: await openTestDatabase(), schema: "orders" }), false);
+storeSuite("PGlite", () => openTestPgliteSchema("orders"), false);
 storeSuite("a PostgreSQL server", () => openTestServerDatabase("orders", 4), true);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sql, type Kysely } from "kysely";
-import { newId, type SqlDatabase } from "@souk/platform";
-import { openTestDatabase, openTestServerDatabase } from "@souk/platform/testing";
+import type { Kysely } from "kysely";
+import { newId } from "@souk/platform";
+import { openTestPgliteSchema, openTestServerDatabase, type TestSchemaDatabase } from "@souk/platform/testing";
 import type { FraudDecision } from "../domain/fraud.ts";
 import { paymentPosting } from "../domain/ledger.ts";
 import type { AuthorizationOutcome, Payment, PaymentStore } from "../domain/payment.ts";
@@ -20,10 +20,9 @@ const PASSED: readonly FraudDecision[] = [
 ];
 const APPROVED: AuthorizationOutcome = { status: "AUTHORIZED", authorizationId: "auth_sim_1", riskLevel: "normal" };
 
-function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; schema: string }>, server: boolean) {
+function storeSuite(name: string, open: () => Promise<TestSchemaDatabase>, server: boolean) {
   describe(`payment store state changes on ${name}`, () => {
-    let database: SqlDatabase;
-    let schema: string;
+    let opened: TestSchemaDatabase;
     let db: Kysely<PaymentsDatabase>;
     let store: PaymentStore;
     let nudges = 0;
@@ -101,15 +100,13 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
     };
 
     beforeAll(async () => {
-      ({ database, schema } = await open());
+      opened = await open();
+      const { database, schema } = opened;
       await database.migrate(schema, paymentsMigrations(schema));
       db = database.forSchema<PaymentsDatabase>(schema);
       store = createPaymentStore(db, () => nudges++);
     });
-    afterAll(async () => {
-      if (server) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
-      await database.close();
-    });
+    afterAll(() => opened.close());
 
     it("authorizes with the status, every fraud decision, the hold's posting and the event", async () => {
       const payment = await pending();
@@ -212,5 +209,5 @@ function storeSuite(name: string, open: () => Promise<{ database: SqlDatabase; s
   });
 }
 
-storeSuite("PGlite", async () => ({ database: await openTestDatabase(), schema: "payments" }), false);
+storeSuite("PGlite", () => openTestPgliteSchema("payments"), false);
 storeSuite("a PostgreSQL server", () => openTestServerDatabase("payments", 8), true);
