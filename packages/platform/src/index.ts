@@ -13,3 +13,4 @@ export * from "./per-turn-loader.ts";
 export * from "./redis.ts";
 export * from "./tracing.ts";
 export * from "./vacuum.ts";
+export * from "./prepared-query.ts";
