@@ -1,9 +1,10 @@
-import { sql, type Kysely, type Migration, type Transaction } from "kysely";
+import { sql, type Generated, type Kysely, type Migration, type Transaction } from "kysely";
+import { prepareQueries } from "@souk/platform";
 
 interface InboxTable {
   consumer: string;
   event_id: string;
-  processed_at: Date;
+  processed_at: Generated<Date>;
 }
 
 /** The inbox table as Kysely sees it (in the consuming service's own schema). */
@@ -23,6 +24,16 @@ export const inboxMigration: Migration = {
       .execute();
   },
 };
+
+/** The inbox claim of `count` events: resolves the ids it inserted. */
+const claimRows = prepareQueries(
+  (db: Kysely<InboxDatabase>, p: { consumer: string; eventIds: readonly string[] }, count: number) =>
+    db
+      .insertInto("inbox")
+      .values(Array.from({ length: count }, (_, i) => ({ consumer: p.consumer, event_id: p.eventIds[i]! })))
+      .onConflict((oc) => oc.columns(["consumer", "event_id"]).doNothing())
+      .returning("event_id"),
+);
 
 /**
  * Records that `consumer` processed event `eventId`, inside the transaction that applies the
@@ -53,11 +64,6 @@ export async function claimInboxEvents<DB>(
   const unique = [...new Set(eventIds)].sort();
   if (unique.length === 0) return new Set();
   const db = trx as unknown as Kysely<InboxDatabase>;
-  const rows = await db
-    .insertInto("inbox")
-    .values(unique.map((eventId) => ({ consumer, event_id: eventId })) as never)
-    .onConflict((oc) => oc.columns(["consumer", "event_id"]).doNothing())
-    .returning("event_id")
-    .execute();
+  const rows = await claimRows(unique.length).rows(db, { consumer, eventIds: unique });
   return new Set(rows.map((row) => row.event_id));
 }

@@ -1,9 +1,9 @@
-import { sql, type Kysely, type Migration, type Transaction } from "kysely";
-import type { Logger } from "@souk/platform";
+import { sql, type Generated, type Kysely, type Selectable, type Migration, type Transaction } from "kysely";
+import { prepareQueries, prepareQuery, type Logger } from "@souk/platform";
 import type { EventEnvelope } from "./envelope.ts";
 
 interface OutboxTable {
-  seq: number;
+  seq: Generated<number>;
   id: string;
   destination: string;
   source: string;
@@ -15,7 +15,7 @@ interface OutboxTable {
   data: Uint8Array;
   traceparent: string | null;
   tracestate: string | null;
-  created_at: Date;
+  created_at: Generated<Date>;
   sent_at: Date | null;
 }
 
@@ -62,6 +62,52 @@ export interface OutboxMessage {
   readonly event: EventEnvelope;
 }
 
+/** A message's outbox row, as `appendRows` writes it. */
+type OutboxRow = Omit<Selectable<OutboxTable>, "seq" | "created_at" | "sent_at">;
+
+/** The outbox insert of `count` rows. */
+const appendRows = prepareQueries((db: Kysely<OutboxDatabase>, p: { rows: readonly OutboxRow[] }, count: number) =>
+  db.insertInto("outbox").values(
+    Array.from({ length: count }, (_, i) => {
+      const row = p.rows[i]!;
+      return {
+        id: row.id,
+        destination: row.destination,
+        source: row.source,
+        type: row.type,
+        subject: row.subject,
+        time: row.time,
+        datacontenttype: row.datacontenttype,
+        dataschema: row.dataschema,
+        data: row.data,
+        traceparent: row.traceparent,
+        tracestate: row.tracestate,
+      };
+    }),
+  ),
+);
+
+/** A relay's advisory lock: true when this transaction took it. */
+const tryRelayLock = prepareQuery((db: Kysely<OutboxDatabase>, p: { key: string }) =>
+  db.selectNoFrom(sql<boolean>`pg_try_advisory_xact_lock(hashtext(${p.key}))`.as("locked")),
+);
+
+/** Marks the oldest `limit` pending rows sent and reads them back (one statement; no order of its own). */
+const takePending = prepareQuery((db: Kysely<OutboxDatabase>, p: { sentAt: Date; limit: number }) =>
+  db
+    .updateTable("outbox")
+    .set({ sent_at: p.sentAt })
+    .where("seq", "in", (eb) =>
+      eb.selectFrom("outbox").select("seq").where("sent_at", "is", null).orderBy("seq").limit(p.limit),
+    )
+    .returningAll(),
+);
+
+/** Any pending row (the partial index `outbox_pending` answers it). */
+const anyPending = prepareQuery((db: Kysely<OutboxDatabase>, _: Record<string, never>) =>
+  db.selectFrom("outbox").select("seq").where("sent_at", "is", null).limit(1),
+);
+
 /**
  * Appends `messages` to the outbox inside the caller's transaction — the transactional outbox
  * pattern (Richardson, microservices.io "Transactional outbox"): the events commit or roll back
@@ -72,25 +118,20 @@ export async function appendToOutbox<DB>(
   messages: readonly OutboxMessage[],
 ): Promise<void> {
   if (messages.length === 0) return;
-  const db = trx as unknown as Kysely<OutboxDatabase>;
-  await db
-    .insertInto("outbox")
-    .values(
-      messages.map(({ destination, event }) => ({
-        id: event.id,
-        destination,
-        source: event.source,
-        type: event.type,
-        subject: event.subject,
-        time: event.time,
-        datacontenttype: event.datacontenttype,
-        dataschema: event.dataschema ?? null,
-        data: event.data,
-        traceparent: event.traceparent ?? null,
-        tracestate: event.tracestate ?? null,
-      })) as never,
-    )
-    .execute();
+  const rows = messages.map(({ destination, event }): OutboxRow => ({
+    id: event.id,
+    destination,
+    source: event.source,
+    type: event.type,
+    subject: event.subject,
+    time: event.time,
+    datacontenttype: event.datacontenttype,
+    dataschema: event.dataschema ?? null,
+    data: event.data,
+    traceparent: event.traceparent ?? null,
+    tracestate: event.tracestate ?? null,
+  }));
+  await appendRows(rows.length).affected(trx as unknown as Kysely<OutboxDatabase>, { rows });
 }
 
 /** Options of `createOutboxRelay`. */
@@ -148,20 +189,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function passOnce(): Promise<number> {
     return db.transaction().execute(async (trx) => {
-      const lock = await sql<{
-        locked: boolean;
-      }>`select pg_try_advisory_xact_lock(hashtext(${`outbox:${options.name}`})) as locked`.execute(trx);
-      if (lock.rows[0]?.locked !== true) return 0;
+      const lock = await tryRelayLock.first(trx, { key: `outbox:${options.name}` });
+      if (lock?.locked !== true) return 0;
       // Marked sent and read in one statement: if publishing fails below, the transaction rolls
       // back and the rows stay pending. UPDATE … RETURNING has no order of its own: seq gives it.
-      const rows = await trx
-        .updateTable("outbox")
-        .set({ sent_at: new Date() })
-        .where("seq", "in", (eb) =>
-          eb.selectFrom("outbox").select("seq").where("sent_at", "is", null).orderBy("seq").limit(batchSize),
-        )
-        .returningAll()
-        .execute();
+      const rows = await takePending.rows(trx, { sentAt: new Date(), limit: batchSize });
       if (rows.length === 0) return 0;
       rows.sort((a, b) => Number(a.seq) - Number(b.seq));
       // Consecutive runs per destination, so order across destinations is kept too.
@@ -192,8 +224,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   /** One statement, no transaction (the partial index `outbox_pending` answers it): anything to relay? */
   async function hasPending(): Promise<boolean> {
-    const row = await db.selectFrom("outbox").select("seq").where("sent_at", "is", null).limit(1).executeTakeFirst();
-    return row !== undefined;
+    return (await anyPending.first(db, {})) !== undefined;
   }
 
   async function prune(): Promise<void> {

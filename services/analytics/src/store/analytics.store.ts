@@ -1,4 +1,5 @@
 import { claimInboxEvents, type InboxDatabase } from "@souk/messaging";
+import { prepareQueries, prepareQuery } from "@souk/platform";
 import { sql, type ColumnType, type Kysely, type Selectable, type Transaction } from "kysely";
 import { compare, minuteOf, type BucketDelta } from "../domain/aggregates.ts";
 import type { ConsumerState } from "../domain/consumer-state.ts";
@@ -151,10 +152,66 @@ function toRow(fact: OrderFact) {
   };
 }
 
+/** An order fact's row, as `toRow` makes it. */
+type OrderFactRow = ReturnType<typeof toRow>;
+
+const consumerStateRow = prepareQuery((db: Kysely<AnalyticsDatabase>, _: Record<string, never>) =>
+  db.selectFrom("consumer_state").selectAll().where("id", "=", STATE_ID),
+);
+
+/** Locks the facts of `count` orders (ids sorted, so concurrent batches lock in one order). */
+const lockOrderFactRows = prepareQueries(
+  (db: Kysely<AnalyticsDatabase>, p: { ids: readonly string[] }, count: number) =>
+    db
+      .selectFrom("order_facts")
+      .selectAll()
+      .where(
+        "order_id",
+        "in",
+        Array.from({ length: count }, (_, i) => p.ids[i]!),
+      )
+      .orderBy("order_id")
+      .forUpdate(),
+);
+
+/** The columns of `order_facts` every write sets, as placeholders of `p`. */
+function orderFactValues(p: OrderFactRow): OrderFactRow {
+  return {
+    order_id: p.order_id,
+    user_id: p.user_id,
+    currency: p.currency,
+    total_minor: p.total_minor,
+    status: p.status,
+    lines: p.lines,
+    cancellation_reason: p.cancellation_reason,
+    refund_reason: p.refund_reason,
+    placed_at: p.placed_at,
+    confirmed_at: p.confirmed_at,
+    cancelled_at: p.cancelled_at,
+    refunded_at: p.refunded_at,
+    last_event_at: p.last_event_at,
+    applied_at: p.applied_at,
+    confirmed_applied_at: p.confirmed_applied_at,
+    confirmed_lag_ms: p.confirmed_lag_ms,
+  };
+}
+
+const insertOrderFact = prepareQuery((db: Kysely<AnalyticsDatabase>, p: OrderFactRow) =>
+  db
+    .insertInto("order_facts")
+    .values(orderFactValues(p))
+    .onConflict((oc) => oc.column("order_id").doNothing())
+    .returning("order_id"),
+);
+
+const updateOrderFact = prepareQuery((db: Kysely<AnalyticsDatabase>, p: OrderFactRow) =>
+  db.updateTable("order_facts").set(orderFactValues(p)).where("order_id", "=", p.order_id),
+);
+
 function unitOfWork(trx: Transaction<AnalyticsDatabase>): AnalyticsUnitOfWork {
   return {
     async consumerState() {
-      const row = await trx.selectFrom("consumer_state").selectAll().where("id", "=", STATE_ID).executeTakeFirst();
+      const row = await consumerStateRow.first(trx, {});
       if (row === undefined) throw new Error("analytics consumer state is missing: ensureConsumerState runs first");
       return toState(row);
     },
@@ -164,29 +221,18 @@ function unitOfWork(trx: Transaction<AnalyticsDatabase>): AnalyticsUnitOfWork {
     async lockOrderFacts(orderIds) {
       const ids = [...new Set(orderIds)].sort();
       if (ids.length === 0) return new Map();
-      const rows = await trx
-        .selectFrom("order_facts")
-        .selectAll()
-        .where("order_id", "in", ids)
-        .orderBy("order_id")
-        .forUpdate()
-        .execute();
+      const rows = await lockOrderFactRows(ids.length).rows(trx, { ids });
       return new Map(rows.map((row) => [row.order_id, toFact(row)]));
     },
 
     async saveOrderFact(fact, isNew) {
       const row = toRow(fact);
       if (isNew) {
-        const inserted = await trx
-          .insertInto("order_facts")
-          .values(row)
-          .onConflict((oc) => oc.column("order_id").doNothing())
-          .returning("order_id")
-          .executeTakeFirst();
+        const inserted = await insertOrderFact.first(trx, row);
         if (inserted === undefined) throw new Error(`order fact ${fact.orderId} was inserted concurrently; retry`);
         return;
       }
-      await trx.updateTable("order_facts").set(row).where("order_id", "=", fact.orderId).execute();
+      await updateOrderFact.affected(trx, row);
     },
 
     async applyDelta(delta) {
@@ -308,7 +354,7 @@ function unitOfWork(trx: Transaction<AnalyticsDatabase>): AnalyticsUnitOfWork {
 }
 
 async function readState(db: Db): Promise<ConsumerState | undefined> {
-  const row = await db.selectFrom("consumer_state").selectAll().where("id", "=", STATE_ID).executeTakeFirst();
+  const row = await consumerStateRow.first(db, {});
   return row === undefined ? undefined : toState(row);
 }
 

@@ -1,5 +1,5 @@
 import type { Generated, Kysely, Transaction } from "kysely";
-import type { Clock } from "@souk/platform";
+import { prepareQuery, type Clock } from "@souk/platform";
 import type { CartItem } from "../domain/cart.ts";
 import type { CartStore } from "../domain/ports.ts";
 
@@ -33,19 +33,65 @@ export interface CartStoreOptions {
 
 type Trx = Transaction<CartDatabase>;
 
-async function itemsOf(db: Kysely<CartDatabase> | Trx, userId: string): Promise<CartItem[]> {
-  const rows = await db
+const linesOfCart = prepareQuery((db: Kysely<CartDatabase>, p: { userId: string }) =>
+  db
     .selectFrom("cart_lines")
     .select(["product_id", "quantity", "added_at"])
-    .where("user_id", "=", userId)
-    .orderBy("seq")
-    .execute();
+    .where("user_id", "=", p.userId)
+    .orderBy("seq"),
+);
+
+/** The lines of a cart that has not expired at `now`, in the order they were added. */
+const linesOfLiveCart = prepareQuery((db: Kysely<CartDatabase>, p: { userId: string; now: Date }) =>
+  db
+    .selectFrom("cart_lines")
+    .innerJoin("carts", "carts.user_id", "cart_lines.user_id")
+    .select(["cart_lines.product_id", "cart_lines.quantity", "cart_lines.added_at"])
+    .where("carts.user_id", "=", p.userId)
+    .where("carts.expires_at", ">", p.now)
+    .orderBy("cart_lines.seq"),
+);
+
+const dropExpiredCart = prepareQuery((db: Kysely<CartDatabase>, p: { userId: string; now: Date }) =>
+  db.deleteFrom("carts").where("user_id", "=", p.userId).where("expires_at", "<=", p.now),
+);
+
+/** Creates the cart, or refreshes its expiry (and locks its row either way). */
+const upsertCart = prepareQuery((db: Kysely<CartDatabase>, p: CartsTable) =>
+  db
+    .insertInto("carts")
+    .values({ user_id: p.user_id, created_at: p.created_at, updated_at: p.updated_at, expires_at: p.expires_at })
+    .onConflict((oc) =>
+      oc.column("user_id").doUpdateSet({
+        updated_at: (eb) => eb.ref("excluded.updated_at"),
+        expires_at: (eb) => eb.ref("excluded.expires_at"),
+      }),
+    ),
+);
+
+/** Adds units to a line (atomic increment: concurrent adds of the same product each add theirs). */
+const addToLine = prepareQuery(
+  (db: Kysely<CartDatabase>, p: { userId: string; productId: string; quantity: number; now: Date }) =>
+    db
+      .insertInto("cart_lines")
+      .values({ user_id: p.userId, product_id: p.productId, quantity: p.quantity, added_at: p.now, updated_at: p.now })
+      .onConflict((oc) =>
+        oc.columns(["user_id", "product_id"]).doUpdateSet({
+          quantity: (eb) => eb("cart_lines.quantity", "+", eb.ref("excluded.quantity")),
+          updated_at: (eb) => eb.ref("excluded.updated_at"),
+        }),
+      )
+      .returning(["product_id", "quantity", "added_at"]),
+);
+
+async function itemsOf(db: Kysely<CartDatabase> | Trx, userId: string): Promise<CartItem[]> {
+  const rows = await linesOfCart.rows(db, { userId });
   return rows.map((r) => ({ productId: r.product_id, quantity: r.quantity, addedAt: r.added_at }));
 }
 
 /** Deletes `userId`'s cart when it has expired, so a write never revives stale lines. */
 async function dropIfExpired(trx: Trx, userId: string, now: Date): Promise<void> {
-  await trx.deleteFrom("carts").where("user_id", "=", userId).where("expires_at", "<=", now).execute();
+  await dropExpiredCart.affected(trx, { userId, now });
 }
 
 /**
@@ -84,14 +130,7 @@ export function createCartStore(db: Kysely<CartDatabase>, options: CartStoreOpti
 
   return {
     async getItems(userId) {
-      const rows = await db
-        .selectFrom("cart_lines")
-        .innerJoin("carts", "carts.user_id", "cart_lines.user_id")
-        .select(["cart_lines.product_id", "cart_lines.quantity", "cart_lines.added_at"])
-        .where("carts.user_id", "=", userId)
-        .where("carts.expires_at", ">", options.clock())
-        .orderBy("cart_lines.seq")
-        .execute();
+      const rows = await linesOfLiveCart.rows(db, { userId, now: options.clock() });
       return rows.map((r) => ({ productId: r.product_id, quantity: r.quantity, addedAt: r.added_at }));
     },
 
@@ -99,28 +138,14 @@ export function createCartStore(db: Kysely<CartDatabase>, options: CartStoreOpti
       const now = options.clock();
       return db.transaction().execute(async (trx) => {
         await dropIfExpired(trx, userId, now);
-        await trx
-          .insertInto("carts")
-          .values({ user_id: userId, created_at: now, updated_at: now, expires_at: expiryFrom(now) })
-          .onConflict((oc) =>
-            oc.column("user_id").doUpdateSet({
-              updated_at: (eb) => eb.ref("excluded.updated_at"),
-              expires_at: (eb) => eb.ref("excluded.expires_at"),
-            }),
-          )
-          .execute();
-        // Atomic increment: concurrent adds of the same product each add their units.
-        const line = await trx
-          .insertInto("cart_lines")
-          .values({ user_id: userId, product_id: productId, quantity, added_at: now, updated_at: now })
-          .onConflict((oc) =>
-            oc.columns(["user_id", "product_id"]).doUpdateSet({
-              quantity: (eb) => eb("cart_lines.quantity", "+", eb.ref("excluded.quantity")),
-              updated_at: (eb) => eb.ref("excluded.updated_at"),
-            }),
-          )
-          .returning(["product_id", "quantity", "added_at"])
-          .executeTakeFirstOrThrow();
+        await upsertCart.affected(trx, {
+          user_id: userId,
+          created_at: now,
+          updated_at: now,
+          expires_at: expiryFrom(now),
+        });
+        const line = await addToLine.first(trx, { userId, productId, quantity, now });
+        if (line === undefined) throw new Error(`cart line ${userId}/${productId} was not written`);
         const items = await itemsOf(trx, userId);
         check({
           items,

@@ -3,6 +3,11 @@ import { emailTaken, type User, type UserStore, type UserWithCredentials } from 
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { appendToOutbox, EVENTS, newEvent } from "@souk/messaging";
 import type { IdentityDatabase } from "./identity.schema.ts";
+import { prepareQuery } from "@souk/platform";
+
+const userById = prepareQuery((db: Kysely<IdentityDatabase>, p: { id: string }) =>
+  db.selectFrom("users").select(["id", "email", "name", "created_at"]).where("id", "=", p.id),
+);
 
 /** SQLSTATE unique_violation (PostgreSQL Appendix A). */
 const UNIQUE_VIOLATION = "23505";
@@ -59,11 +64,7 @@ export function createUserStore(db: Kysely<IdentityDatabase>, onOutboxWritten: (
     },
 
     async findById(id) {
-      const row = await db
-        .selectFrom("users")
-        .select(["id", "email", "name", "created_at"])
-        .where("id", "=", id)
-        .executeTakeFirst();
+      const row = await userById.first(db, { id });
       return row === undefined ? undefined : toUser(row);
     },
 

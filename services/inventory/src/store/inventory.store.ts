@@ -1,5 +1,5 @@
 import { sql, type Generated, type Kysely, type Selectable, type Transaction } from "kysely";
-import { failedPrecondition } from "@souk/platform";
+import { failedPrecondition, prepareQueries, prepareQuery } from "@souk/platform";
 import {
   stockDelta,
   type InventoryStore,
@@ -36,18 +36,68 @@ export interface InventoryDatabase {
 
 type Db = Kysely<InventoryDatabase> | Transaction<InventoryDatabase>;
 
+const reservationOfOrder = prepareQuery((db: Kysely<InventoryDatabase>, p: { orderId: string }) =>
+  db.selectFrom("reservations").selectAll().where("order_id", "=", p.orderId),
+);
+
+/** A reservation's lines, by SKU. */
+const linesOfReservation = prepareQuery((db: Kysely<InventoryDatabase>, p: { orderId: string }) =>
+  db.selectFrom("reservation_lines").select(["sku", "quantity"]).where("order_id", "=", p.orderId).orderBy("sku"),
+);
+
+const claimReservation = prepareQuery((db: Kysely<InventoryDatabase>, p: { orderId: string; expiresAt: Date }) =>
+  db
+    .insertInto("reservations")
+    .values({ order_id: p.orderId, status: "HELD", expires_at: p.expiresAt })
+    .onConflict((oc) => oc.column("order_id").doNothing())
+    .returningAll(),
+);
+
+/**
+ * Conditional increment of a SKU's reserved count: the row lock serializes concurrent buyers and
+ * the WHERE clause refuses to go above what is on hand, so stock is never oversold.
+ */
+const reserveStock = prepareQuery((db: Kysely<InventoryDatabase>, p: { sku: string; quantity: number }) =>
+  db
+    .updateTable("stock")
+    .set({ reserved: sql`reserved + ${p.quantity}`, updated_at: sql`now()` })
+    .where("sku", "=", p.sku)
+    .where(sql<boolean>`on_hand - reserved >= ${p.quantity}`),
+);
+
+const insertReservationLines = prepareQueries(
+  (db: Kysely<InventoryDatabase>, p: { orderId: string; lines: readonly ReservationLine[] }, count: number) =>
+    db.insertInto("reservation_lines").values(
+      Array.from({ length: count }, (_, i) => ({
+        order_id: p.orderId,
+        sku: p.lines[i]!.sku,
+        quantity: p.lines[i]!.quantity,
+      })),
+    ),
+);
+
+const moveReservation = prepareQuery(
+  (db: Kysely<InventoryDatabase>, p: { orderId: string; from: ReservationStatus; to: ReservationStatus }) =>
+    db
+      .updateTable("reservations")
+      .set({ status: p.to, updated_at: sql`now()` })
+      .where("order_id", "=", p.orderId)
+      .where("status", "=", p.from)
+      .returningAll(),
+);
+
+const adjustStock = prepareQuery(
+  (db: Kysely<InventoryDatabase>, p: { sku: string; onHand: number; reserved: number }) =>
+    db
+      .updateTable("stock")
+      .set({ on_hand: sql`on_hand + ${p.onHand}`, reserved: sql`reserved + ${p.reserved}`, updated_at: sql`now()` })
+      .where("sku", "=", p.sku),
+);
+
 async function loadReservation(db: Db, orderId: string): Promise<Reservation | undefined> {
-  const row = await db.selectFrom("reservations").selectAll().where("order_id", "=", orderId).executeTakeFirst();
+  const row = await reservationOfOrder.first(db, { orderId });
   if (row === undefined) return undefined;
-  return toReservation(
-    row,
-    await db
-      .selectFrom("reservation_lines")
-      .select(["sku", "quantity"])
-      .where("order_id", "=", orderId)
-      .orderBy("sku")
-      .execute(),
-  );
+  return toReservation(row, await linesOfReservation.rows(db, { orderId }));
 }
 
 function toReservation(row: Selectable<ReservationsTable>, lines: ReservationLine[]): Reservation {
@@ -93,12 +143,7 @@ export function createInventoryStore(db: Kysely<InventoryDatabase>): InventorySt
 
     async reserve(orderId, lines, expiresAt) {
       return db.transaction().execute(async (trx) => {
-        const claimed = await trx
-          .insertInto("reservations")
-          .values({ order_id: orderId, status: "HELD", expires_at: expiresAt })
-          .onConflict((oc) => oc.column("order_id").doNothing())
-          .returningAll()
-          .executeTakeFirst();
+        const claimed = await claimReservation.first(trx, { orderId, expiresAt });
         if (claimed === undefined) {
           const existing = await loadReservation(trx, orderId);
           if (existing === undefined) throw new Error(`reservation ${orderId} vanished`);
@@ -106,23 +151,13 @@ export function createInventoryStore(db: Kysely<InventoryDatabase>): InventorySt
         }
         const short: string[] = [];
         for (const line of lines) {
-          // Conditional decrement: the row lock serializes concurrent buyers and the WHERE
-          // clause refuses to go below zero, so stock is never oversold.
-          const updated = await trx
-            .updateTable("stock")
-            .set({ reserved: sql`reserved + ${line.quantity}`, updated_at: sql`now()` })
-            .where("sku", "=", line.sku)
-            .where(sql<boolean>`on_hand - reserved >= ${line.quantity}`)
-            .executeTakeFirst();
-          if (updated.numUpdatedRows === 0n) short.push(line.sku);
+          const updated = await reserveStock.affected(trx, { sku: line.sku, quantity: line.quantity });
+          if (updated === 0) short.push(line.sku);
         }
         if (short.length > 0) {
           throw failedPrecondition("INVENTORY_INSUFFICIENT_STOCK", `not enough stock for ${short.join(", ")}`);
         }
-        await trx
-          .insertInto("reservation_lines")
-          .values(lines.map((l) => ({ order_id: orderId, sku: l.sku, quantity: l.quantity })))
-          .execute();
+        await insertReservationLines(lines.length).affected(trx, { orderId, lines });
         return toReservation(claimed, [...lines]);
       });
     },
@@ -132,30 +167,15 @@ export function createInventoryStore(db: Kysely<InventoryDatabase>): InventorySt
     async transition(orderId, from, to) {
       const delta = stockDelta(from, to);
       return db.transaction().execute(async (trx) => {
-        const moved = await trx
-          .updateTable("reservations")
-          .set({ status: to, updated_at: sql`now()` })
-          .where("order_id", "=", orderId)
-          .where("status", "=", from)
-          .returningAll()
-          .executeTakeFirst();
+        const moved = await moveReservation.first(trx, { orderId, from, to });
         if (moved === undefined) return undefined;
-        const lines = await trx
-          .selectFrom("reservation_lines")
-          .select(["sku", "quantity"])
-          .where("order_id", "=", orderId)
-          .orderBy("sku")
-          .execute();
+        const lines = await linesOfReservation.rows(trx, { orderId });
         for (const line of lines) {
-          await trx
-            .updateTable("stock")
-            .set({
-              on_hand: sql`on_hand + ${delta.onHand * line.quantity}`,
-              reserved: sql`reserved + ${delta.reserved * line.quantity}`,
-              updated_at: sql`now()`,
-            })
-            .where("sku", "=", line.sku)
-            .execute();
+          await adjustStock.affected(trx, {
+            sku: line.sku,
+            onHand: delta.onHand * line.quantity,
+            reserved: delta.reserved * line.quantity,
+          });
         }
         return toReservation(moved, lines);
       });

@@ -1,5 +1,6 @@
 import { appendToOutbox, claimInboxEvents, type OutboxMessage } from "@souk/messaging";
-import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
+import { prepareQueries, prepareQuery } from "@souk/platform";
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from "kysely";
 import type { DeadLetterRecord, DeadLetterView, Delivery } from "../domain/delivery.ts";
 import type { NotificationEvent, NotificationEventType } from "../domain/notification-event.ts";
 import type { NotificationStore, TraceContext } from "../domain/ports.ts";
@@ -71,8 +72,91 @@ function toDeadLetter(row: Selectable<NotificationsDatabase["dead_letters"]>): D
   };
 }
 
+type DeliveryRow = Selectable<NotificationsDatabase["deliveries"]>;
+type EventInsert = Insertable<NotificationsDatabase["events"]>;
+
+const deliveryById = prepareQuery((db: Kysely<NotificationsDatabase>, p: { id: string }) =>
+  db.selectFrom("deliveries").selectAll().where("id", "=", p.id),
+);
+
+const eventById = prepareQuery((db: Kysely<NotificationsDatabase>, p: { eventId: string }) =>
+  db.selectFrom("events").selectAll().where("event_id", "=", p.eventId),
+);
+
+const endpointById = prepareQuery((db: Kysely<NotificationsDatabase>, p: { id: string }) =>
+  db.selectFrom("webhook_endpoints").selectAll().where("id", "=", p.id),
+);
+
+/** The active webhook endpoints, oldest first. */
+const activeEndpoints = prepareQuery((db: Kysely<NotificationsDatabase>, _: Record<string, never>) =>
+  db.selectFrom("webhook_endpoints").selectAll().where("active", "=", true).orderBy("created_at").orderBy("id"),
+);
+
+const insertEvents = prepareQueries(
+  (db: Kysely<NotificationsDatabase>, p: { events: readonly EventInsert[] }, count: number) =>
+    db.insertInto("events").values(
+      Array.from({ length: count }, (_, i) => {
+        const e = p.events[i]!;
+        return {
+          event_id: e.event_id,
+          type: e.type,
+          order_id: e.order_id,
+          user_id: e.user_id,
+          occurred_at: e.occurred_at,
+          data: e.data,
+        };
+      }),
+    ),
+);
+
+const insertDeliveries = prepareQueries(
+  (db: Kysely<NotificationsDatabase>, p: { deliveries: readonly Omit<DeliveryRow, "attempts">[] }, count: number) =>
+    db
+      .insertInto("deliveries")
+      .values(
+        Array.from({ length: count }, (_, i) => {
+          const d = p.deliveries[i]!;
+          return {
+            id: d.id,
+            event_id: d.event_id,
+            event_type: d.event_type,
+            order_id: d.order_id,
+            channel: d.channel,
+            endpoint_id: d.endpoint_id,
+            status: d.status,
+            last_error: d.last_error,
+            leased_until: d.leased_until,
+            last_activity_at: d.last_activity_at,
+            created_at: d.created_at,
+            sent_at: d.sent_at,
+          };
+        }),
+      )
+      .returningAll(),
+);
+
+/** Leases a pending delivery that no other worker holds, counting the attempt. */
+const claimDeliveryLease = prepareQuery(
+  (db: Kysely<NotificationsDatabase>, p: { deliveryId: string; now: Date; leaseUntil: Date }) =>
+    db
+      .updateTable("deliveries")
+      .set({ attempts: sql`attempts + 1`, leased_until: p.leaseUntil, last_activity_at: p.now })
+      .where("id", "=", p.deliveryId)
+      .where("status", "=", "pending")
+      .where((eb) => eb.or([eb("leased_until", "is", null), eb("leased_until", "<=", p.now)]))
+      .returningAll(),
+);
+
+const markDeliverySent = prepareQuery((db: Kysely<NotificationsDatabase>, p: { deliveryId: string; now: Date }) =>
+  db
+    .updateTable("deliveries")
+    .set({ status: "sent", sent_at: p.now, leased_until: null, last_error: null })
+    .where("id", "=", p.deliveryId)
+    .where("status", "!=", "sent"),
+);
+
 function deliveryRow(db: Db, id: string) {
-  return db.selectFrom("deliveries").selectAll().where("id", "=", id).executeTakeFirst();
+  return deliveryById.first(db, { id });
 }
 
 async function findDelivery(db: Db, id: string): Promise<Delivery | undefined> {
@@ -105,28 +189,16 @@ export function createNotificationStore(
         const isFresh = items.map(({ event }) => claimed.delete(event.id));
         const fresh = items.filter((_, k) => isFresh[k]);
         if (fresh.length === 0) return items.map(() => undefined);
-        await trx
-          .insertInto("events")
-          .values(
-            fresh.map(({ event }) => ({
-              event_id: event.id,
-              type: event.type,
-              order_id: event.orderId,
-              user_id: event.userId,
-              occurred_at: event.occurredAt,
-              data: JSON.stringify(event.data),
-            })),
-          )
-          .execute();
-        const endpoints = (
-          await trx
-            .selectFrom("webhook_endpoints")
-            .selectAll()
-            .where("active", "=", true)
-            .orderBy("created_at")
-            .orderBy("id")
-            .execute()
-        ).map(toEndpoint);
+        const events = fresh.map(({ event }): EventInsert => ({
+          event_id: event.id,
+          type: event.type,
+          order_id: event.orderId,
+          user_id: event.userId,
+          occurred_at: event.occurredAt,
+          data: JSON.stringify(event.data),
+        }));
+        await insertEvents(events.length).affected(trx, { events });
+        const endpoints = (await activeEndpoints.rows(trx, {})).map(toEndpoint);
         const planned = fresh.map(({ event, plan }) => ({ event, deliveries: plan(endpoints) }));
         const values = planned.flatMap(({ event, deliveries }) =>
           deliveries.map((p) => ({
@@ -144,8 +216,7 @@ export function createNotificationStore(
             sent_at: null,
           })),
         );
-        const rows =
-          values.length === 0 ? [] : await trx.insertInto("deliveries").values(values).returningAll().execute();
+        const rows = values.length === 0 ? [] : await insertDeliveries(values.length).rows(trx, { deliveries: values });
         const byId = new Map(rows.map((row) => [row.id, toDelivery(row)]));
         const created = planned.map(({ deliveries }) => deliveries.map((p) => byId.get(p.id)!));
         await appendToOutbox(
@@ -159,14 +230,7 @@ export function createNotificationStore(
 
     async claimDelivery(deliveryId, now, leaseUntil) {
       return db.transaction().execute(async (trx) => {
-        const claimed = await trx
-          .updateTable("deliveries")
-          .set({ attempts: sql`attempts + 1`, leased_until: leaseUntil, last_activity_at: now })
-          .where("id", "=", deliveryId)
-          .where("status", "=", "pending")
-          .where((eb) => eb.or([eb("leased_until", "is", null), eb("leased_until", "<=", now)]))
-          .returningAll()
-          .executeTakeFirst();
+        const claimed = await claimDeliveryLease.first(trx, { deliveryId, now, leaseUntil });
         if (claimed === undefined) {
           const row = await deliveryRow(trx, deliveryId);
           if (row === undefined) return { outcome: "missing" };
@@ -175,19 +239,13 @@ export function createNotificationStore(
             ? { outcome: "busy", leasedUntil: row.leased_until ?? now }
             : { outcome: "done", delivery: toDelivery(row) };
         }
-        const event = await trx
-          .selectFrom("events")
-          .selectAll()
-          .where("event_id", "=", claimed.event_id)
-          .executeTakeFirstOrThrow();
+        const event = await eventById.first(trx, { eventId: claimed.event_id });
+        if (event === undefined) throw new Error(`event ${claimed.event_id} of delivery ${deliveryId} is missing`);
         const endpoint =
-          claimed.endpoint_id === null
-            ? undefined
-            : await trx
-                .selectFrom("webhook_endpoints")
-                .selectAll()
-                .where("id", "=", claimed.endpoint_id)
-                .executeTakeFirstOrThrow();
+          claimed.endpoint_id === null ? undefined : await endpointById.first(trx, { id: claimed.endpoint_id });
+        if (claimed.endpoint_id !== null && endpoint === undefined) {
+          throw new Error(`webhook endpoint ${claimed.endpoint_id} of delivery ${deliveryId} is missing`);
+        }
         return {
           outcome: "claimed",
           delivery: toDelivery(claimed),
@@ -198,12 +256,7 @@ export function createNotificationStore(
     },
 
     async markSent(deliveryId, now) {
-      await db
-        .updateTable("deliveries")
-        .set({ status: "sent", sent_at: now, leased_until: null, last_error: null })
-        .where("id", "=", deliveryId)
-        .where("status", "!=", "sent")
-        .execute();
+      await markDeliverySent.affected(db, { deliveryId, now });
     },
 
     async recordFailure(deliveryId, error) {

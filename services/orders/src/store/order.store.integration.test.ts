@@ -56,11 +56,12 @@ const confirmed: Transition = {
 function statementCounter(): KyselyPlugin & { count: number } {
   return {
     count: 0,
-    transformQuery(args) {
+    transformQuery: (args) => args.node,
+    // Once per statement run: a prepared query is transformed only when it is first built.
+    transformResult(args) {
       this.count++;
-      return args.node;
+      return Promise.resolve(args.result);
     },
-    transformResult: async (args) => args.result,
   };
 }
 

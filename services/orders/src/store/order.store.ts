@@ -3,6 +3,7 @@ import type { Order, OrderLine, OrderStatus, ShippingAddress, SagaState } from "
 import type { OrderStore } from "../domain/ports.ts";
 import type { SagaAction, StepOutcome, Transition } from "../domain/saga.ts";
 import { appendToOutbox, type OutboxDatabase } from "@souk/messaging";
+import { prepareQueries, prepareQuery } from "@souk/platform";
 import { orderPlacedEvent, orderStatusEvent } from "../events/order.events.ts";
 
 interface OrdersTable {
@@ -78,19 +79,27 @@ function toOrder(row: Selectable<OrdersTable>, lines: readonly OrderLine[]): Ord
   };
 }
 
+/** The lines of one order, in order. */
+const linesOfOrder = prepareQuery((db: Kysely<OrdersDatabase>, p: { orderId: string }) =>
+  db.selectFrom("order_lines").selectAll().where("order_id", "=", p.orderId).orderBy("line_no"),
+);
+
 async function withLines(db: Db, rows: Selectable<OrdersTable>[]): Promise<Order[]> {
   if (rows.length === 0) return [];
-  const lines = await db
-    .selectFrom("order_lines")
-    .selectAll()
-    .where(
-      "order_id",
-      "in",
-      rows.map((r) => r.id),
-    )
-    .orderBy("order_id")
-    .orderBy("line_no")
-    .execute();
+  const lines =
+    rows.length === 1
+      ? await linesOfOrder.rows(db, { orderId: rows[0]!.id })
+      : await db
+          .selectFrom("order_lines")
+          .selectAll()
+          .where(
+            "order_id",
+            "in",
+            rows.map((r) => r.id),
+          )
+          .orderBy("order_id")
+          .orderBy("line_no")
+          .execute();
   return rows.map((row) =>
     toOrder(
       row,
@@ -108,8 +117,17 @@ async function withLines(db: Db, rows: Selectable<OrdersTable>[]): Promise<Order
   );
 }
 
+const orderById = prepareQuery((db: Kysely<OrdersDatabase>, p: { orderId: string }) =>
+  db.selectFrom("orders").selectAll().where("id", "=", p.orderId),
+);
+
+const orderByIdempotencyKey = prepareQuery(
+  (db: Kysely<OrdersDatabase>, p: { userId: string; idempotencyKey: string }) =>
+    db.selectFrom("orders").selectAll().where("user_id", "=", p.userId).where("idempotency_key", "=", p.idempotencyKey),
+);
+
 async function load(db: Db, orderId: string): Promise<Order | undefined> {
-  const row = await db.selectFrom("orders").selectAll().where("id", "=", orderId).executeTakeFirst();
+  const row = await orderById.first(db, { orderId });
   return row === undefined ? undefined : (await withLines(db, [row]))[0];
 }
 
@@ -134,55 +152,160 @@ interface StepWrite {
  * `next.status` already, so the write cannot be a status change (which needs its outbox event).
  * @returns the updated row with `previous_status`, or undefined when nothing was written.
  */
+const writeStepQuery = prepareQueries(
+  (
+    db: Kysely<OrdersDatabase>,
+    p: {
+      orderId: string;
+      owner: string;
+      status: OrderStatus;
+      cancellationReason: string | null;
+      phase: SagaState["phase"];
+      step: number;
+      attempts: number;
+      nextAttemptAt: Date;
+      leaseUntil: Date;
+      now: Date;
+      action: string;
+      outcome: string;
+      detail: string | null;
+    },
+    onlyIfStatusKept: boolean,
+  ) =>
+    db
+      .with("before", (qb) => qb.selectFrom("orders").select(["id", "status"]).where("id", "=", p.orderId).forUpdate())
+      .with("upd", (qb) => {
+        const update = qb
+          .updateTable("orders")
+          .set({
+            status: p.status,
+            cancellation_reason: p.cancellationReason,
+            saga_phase: p.phase,
+            saga_step: p.step,
+            saga_attempts: p.attempts,
+            next_attempt_at: p.nextAttemptAt,
+            lease_until: p.leaseUntil,
+            updated_at: p.now,
+          })
+          .from("before")
+          .whereRef("orders.id", "=", "before.id")
+          .where("orders.lease_owner", "=", p.owner);
+        return (onlyIfStatusKept ? update.where("before.status", "=", p.status) : update)
+          .returningAll("orders")
+          .returning("before.status as previous_status");
+      })
+      .with("log", (qb) =>
+        qb
+          .insertInto("saga_log")
+          .columns(["order_id", "action", "outcome", "detail", "phase_after", "status_after", "at"])
+          .expression((eb) =>
+            eb
+              .selectFrom("upd")
+              // A parameter in a select list has nothing to infer its type from: cast to the column's.
+              .select([
+                "upd.id",
+                sql<string>`${p.action}::text`.as("action"),
+                sql<string>`${p.outcome}::text`.as("outcome"),
+                sql<string | null>`${p.detail}::text`.as("detail"),
+                "upd.saga_phase",
+                "upd.status",
+                "upd.updated_at",
+              ]),
+          ),
+      )
+      .selectFrom("upd")
+      .selectAll(),
+);
+
 function writeStep(db: Db, step: StepWrite, onlyIfStatusKept: boolean) {
   const { order, owner, outcome, next, now, leaseUntil } = step;
   const detail =
     outcome.kind === "failed" ? outcome.reason : outcome.kind === "retry" ? outcome.error.slice(0, 500) : null;
-  return db
-    .with("before", (qb) => qb.selectFrom("orders").select(["id", "status"]).where("id", "=", order.id).forUpdate())
-    .with("upd", (qb) => {
-      const update = qb
-        .updateTable("orders")
-        .set({
-          status: next.status,
-          cancellation_reason: next.cancellationReason ?? null,
-          saga_phase: next.saga.phase,
-          saga_step: next.saga.step,
-          saga_attempts: next.saga.attempts,
-          next_attempt_at: next.saga.nextAttemptAt,
-          lease_until: leaseUntil,
-          updated_at: now,
-        })
-        .from("before")
-        .whereRef("orders.id", "=", "before.id")
-        .where("orders.lease_owner", "=", owner);
-      return (onlyIfStatusKept ? update.where("before.status", "=", next.status) : update)
-        .returningAll("orders")
-        .returning("before.status as previous_status");
-    })
-    .with("log", (qb) =>
-      qb
-        .insertInto("saga_log")
-        .columns(["order_id", "action", "outcome", "detail", "phase_after", "status_after", "at"])
-        .expression((eb) =>
-          eb
-            .selectFrom("upd")
-            // A parameter in a select list has nothing to infer its type from: cast to the column's.
-            .select([
-              "upd.id",
-              sql<string>`${step.action}::text`.as("action"),
-              sql<string>`${outcome.kind}::text`.as("outcome"),
-              sql<string | null>`${detail}::text`.as("detail"),
-              "upd.saga_phase",
-              "upd.status",
-              "upd.updated_at",
-            ]),
-        ),
-    )
-    .selectFrom("upd")
-    .selectAll()
-    .executeTakeFirst();
+  return writeStepQuery(onlyIfStatusKept).first(db, {
+    orderId: order.id,
+    owner,
+    status: next.status,
+    cancellationReason: next.cancellationReason ?? null,
+    phase: next.saga.phase,
+    step: next.saga.step,
+    attempts: next.saga.attempts,
+    nextAttemptAt: next.saga.nextAttemptAt,
+    leaseUntil,
+    now,
+    action: step.action,
+    outcome: outcome.kind,
+    detail,
+  });
 }
+
+const insertOrder = prepareQuery((db: Kysely<OrdersDatabase>, p: OrdersTable) =>
+  db
+    .insertInto("orders")
+    .values({
+      id: p.id,
+      user_id: p.user_id,
+      status: p.status,
+      total_minor: p.total_minor,
+      currency: p.currency,
+      shipping_address: p.shipping_address,
+      payment_method_id: p.payment_method_id,
+      idempotency_key: p.idempotency_key,
+      request_fingerprint: p.request_fingerprint,
+      cancellation_reason: p.cancellation_reason,
+      saga_phase: p.saga_phase,
+      saga_step: p.saga_step,
+      saga_attempts: p.saga_attempts,
+      next_attempt_at: p.next_attempt_at,
+      lease_owner: p.lease_owner,
+      lease_until: p.lease_until,
+      created_at: p.created_at,
+      updated_at: p.updated_at,
+    })
+    .onConflict((oc) => oc.columns(["user_id", "idempotency_key"]).doNothing())
+    .returning("id"),
+);
+
+const insertLines = prepareQueries(
+  (db: Kysely<OrdersDatabase>, p: { lines: readonly OrderLinesTable[] }, count: number) =>
+    db.insertInto("order_lines").values(
+      Array.from({ length: count }, (_, i) => {
+        const line = p.lines[i]!;
+        return {
+          order_id: line.order_id,
+          line_no: line.line_no,
+          product_id: line.product_id,
+          sku: line.sku,
+          name: line.name,
+          quantity: line.quantity,
+          unit_price_minor: line.unit_price_minor,
+          line_total_minor: line.line_total_minor,
+          currency: line.currency,
+        };
+      }),
+    ),
+);
+
+/** Takes the saga's lease of a running order that is free, expired, or already `owner`'s. */
+const acquireLease = prepareQuery(
+  (db: Kysely<OrdersDatabase>, p: { orderId: string; owner: string; now: Date; leaseUntil: Date }) =>
+    db
+      .updateTable("orders")
+      .set({ lease_owner: p.owner, lease_until: p.leaseUntil })
+      .where("id", "=", p.orderId)
+      .where("saga_phase", "<>", "done")
+      .where((eb) =>
+        eb.or([eb("lease_until", "is", null), eb("lease_until", "<", p.now), eb("lease_owner", "=", p.owner)]),
+      )
+      .returningAll(),
+);
+
+const releaseLease = prepareQuery((db: Kysely<OrdersDatabase>, p: { orderId: string; owner: string }) =>
+  db
+    .updateTable("orders")
+    .set({ lease_owner: null, lease_until: null })
+    .where("id", "=", p.orderId)
+    .where("lease_owner", "=", p.owner),
+);
 
 /**
  * Orders' store port on PostgreSQL (PGlite or a server) through Kysely. Every status change
@@ -192,67 +315,52 @@ function writeStep(db: Db, step: StepWrite, onlyIfStatusKept: boolean) {
 export function createOrderStore(db: Kysely<OrdersDatabase>, onOutboxWritten: () => void = () => {}): OrderStore {
   return {
     async findByIdempotencyKey(userId, idempotencyKey) {
-      const row = await db
-        .selectFrom("orders")
-        .selectAll()
-        .where("user_id", "=", userId)
-        .where("idempotency_key", "=", idempotencyKey)
-        .executeTakeFirst();
+      const row = await orderByIdempotencyKey.first(db, { userId, idempotencyKey });
       return row === undefined ? undefined : (await withLines(db, [row]))[0];
     },
 
     async insert(order, owner, leaseUntil) {
       const result = await db.transaction().execute(async (trx) => {
-        const inserted = await trx
-          .insertInto("orders")
-          .values({
-            id: order.id,
-            user_id: order.userId,
-            status: order.status,
-            total_minor: order.total.amountMinor,
-            currency: order.total.currency,
-            shipping_address: JSON.stringify(order.shippingAddress) as unknown as ShippingAddress,
-            payment_method_id: order.paymentMethodId,
-            idempotency_key: order.idempotencyKey,
-            request_fingerprint: order.requestFingerprint,
-            cancellation_reason: order.cancellationReason ?? null,
-            saga_phase: order.saga.phase,
-            saga_step: order.saga.step,
-            saga_attempts: order.saga.attempts,
-            next_attempt_at: order.saga.nextAttemptAt,
-            lease_owner: owner,
-            lease_until: leaseUntil,
-            created_at: order.createdAt,
-            updated_at: order.updatedAt,
-          })
-          .onConflict((oc) => oc.columns(["user_id", "idempotency_key"]).doNothing())
-          .returning("id")
-          .executeTakeFirst();
+        const inserted = await insertOrder.first(trx, {
+          id: order.id,
+          user_id: order.userId,
+          status: order.status,
+          total_minor: order.total.amountMinor,
+          currency: order.total.currency,
+          shipping_address: JSON.stringify(order.shippingAddress) as unknown as ShippingAddress,
+          payment_method_id: order.paymentMethodId,
+          idempotency_key: order.idempotencyKey,
+          request_fingerprint: order.requestFingerprint,
+          cancellation_reason: order.cancellationReason ?? null,
+          saga_phase: order.saga.phase,
+          saga_step: order.saga.step,
+          saga_attempts: order.saga.attempts,
+          next_attempt_at: order.saga.nextAttemptAt,
+          lease_owner: owner,
+          lease_until: leaseUntil,
+          created_at: order.createdAt,
+          updated_at: order.updatedAt,
+        });
         if (inserted === undefined) {
-          const existing = await trx
-            .selectFrom("orders")
-            .selectAll()
-            .where("user_id", "=", order.userId)
-            .where("idempotency_key", "=", order.idempotencyKey)
-            .executeTakeFirstOrThrow();
+          const existing = await orderByIdempotencyKey.first(trx, {
+            userId: order.userId,
+            idempotencyKey: order.idempotencyKey,
+          });
+          if (existing === undefined) throw new Error(`order of idempotency key ${order.idempotencyKey} vanished`);
           return { inserted: false as const, existing: (await withLines(trx, [existing]))[0] as Order };
         }
-        await trx
-          .insertInto("order_lines")
-          .values(
-            order.lines.map((l, i) => ({
-              order_id: order.id,
-              line_no: i + 1,
-              product_id: l.productId,
-              sku: l.sku,
-              name: l.name,
-              quantity: l.quantity,
-              unit_price_minor: l.unitPrice.amountMinor,
-              line_total_minor: l.lineTotal.amountMinor,
-              currency: l.lineTotal.currency,
-            })),
-          )
-          .execute();
+        const lines = order.lines.map((l, i): OrderLinesTable => ({
+          order_id: order.id,
+          line_no: i + 1,
+          product_id: l.productId,
+          sku: l.sku,
+          name: l.name,
+          quantity: l.quantity,
+          unit_price_minor: l.unitPrice.amountMinor,
+          line_total_minor: l.lineTotal.amountMinor,
+          currency: l.lineTotal.currency,
+        }));
+        await insertLines(lines.length).affected(trx, { lines });
         await appendToOutbox(trx, [orderPlacedEvent(order)]);
         return { inserted: true as const };
       });
@@ -269,16 +377,8 @@ export function createOrderStore(db: Kysely<OrdersDatabase>, onOutboxWritten: ()
     },
 
     async acquireLease(order, owner, now, leaseUntil) {
-      const row = await db
-        .updateTable("orders")
-        .set({ lease_owner: owner, lease_until: leaseUntil })
-        .where("id", "=", typeof order === "string" ? order : order.id)
-        .where("saga_phase", "<>", "done")
-        .where((eb) =>
-          eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now), eb("lease_owner", "=", owner)]),
-        )
-        .returningAll()
-        .executeTakeFirst();
+      const orderId = typeof order === "string" ? order : order.id;
+      const row = await acquireLease.first(db, { orderId, owner, now, leaseUntil });
       if (row === undefined) return undefined;
       return typeof order === "string" ? (await withLines(db, [row]))[0] : toOrder(row, order.lines);
     },
@@ -309,12 +409,7 @@ export function createOrderStore(db: Kysely<OrdersDatabase>, onOutboxWritten: ()
     },
 
     async releaseLease(orderId, owner) {
-      await db
-        .updateTable("orders")
-        .set({ lease_owner: null, lease_until: null })
-        .where("id", "=", orderId)
-        .where("lease_owner", "=", owner)
-        .execute();
+      await releaseLease.affected(db, { orderId, owner });
     },
 
     async findRunnable(now, limit) {

@@ -1,17 +1,50 @@
 import { sql, type Kysely } from "kysely";
+import { prepareQuery } from "@souk/platform";
 import type { BlockedCardStore, VelocityCounter } from "../domain/fraud.ts";
 import type { PaymentsDatabase } from "./payments.tables.ts";
+
+/** One attempt of a user's, inside the velocity window that ends at `at`. */
+interface VelocityAttempt {
+  readonly userId: string;
+  readonly attemptId: string;
+  readonly at: Date;
+  readonly windowStart: Date;
+}
+
+const blockedCard = prepareQuery((db: Kysely<PaymentsDatabase>, p: { fingerprint: string }) =>
+  db.selectFrom("blocked_cards").select("fingerprint").where("fingerprint", "=", p.fingerprint),
+);
+
+const recordVelocityAttempt = prepareQuery((db: Kysely<PaymentsDatabase>, p: VelocityAttempt) =>
+  db
+    .insertInto("velocity_attempts")
+    .values({ user_id: p.userId, attempt_id: p.attemptId, attempted_at: p.at })
+    .onConflict((oc) => oc.columns(["user_id", "attempt_id"]).doNothing()),
+);
+
+/** Forgets the user's attempts that left the window (but never this one). */
+const forgetVelocityAttempts = prepareQuery((db: Kysely<PaymentsDatabase>, p: VelocityAttempt) =>
+  db
+    .deleteFrom("velocity_attempts")
+    .where("user_id", "=", p.userId)
+    .where("attempted_at", "<=", p.windowStart)
+    .where("attempt_id", "<>", p.attemptId),
+);
+
+const countVelocityAttempts = prepareQuery((db: Kysely<PaymentsDatabase>, p: VelocityAttempt) =>
+  db
+    .selectFrom("velocity_attempts")
+    .select(sql<number>`count(*)::int4`.as("attempts"))
+    .where("user_id", "=", p.userId)
+    .where("attempted_at", ">", p.windowStart)
+    .where("attempted_at", "<=", p.at),
+);
 
 /** The card block list in the `blocked_cards` table. */
 export function createBlockedCardStore(db: Kysely<PaymentsDatabase>): BlockedCardStore {
   return {
     async isBlocked(fingerprint) {
-      const row = await db
-        .selectFrom("blocked_cards")
-        .select("fingerprint")
-        .where("fingerprint", "=", fingerprint)
-        .executeTakeFirst();
-      return row !== undefined;
+      return (await blockedCard.first(db, { fingerprint })) !== undefined;
     },
     async block(fingerprint, reason, at) {
       await db
@@ -34,25 +67,10 @@ export function createPostgresVelocityCounter(db: Kysely<PaymentsDatabase>): Vel
     async recordAttempt(userId, attemptId, at, windowMs) {
       const windowStart = new Date(at.getTime() - windowMs);
       return db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto("velocity_attempts")
-          .values({ user_id: userId, attempt_id: attemptId, attempted_at: at })
-          .onConflict((oc) => oc.columns(["user_id", "attempt_id"]).doNothing())
-          .execute();
-        await trx
-          .deleteFrom("velocity_attempts")
-          .where("user_id", "=", userId)
-          .where("attempted_at", "<=", windowStart)
-          .where("attempt_id", "<>", attemptId)
-          .execute();
-        const row = await trx
-          .selectFrom("velocity_attempts")
-          .select(sql<number>`count(*)::int4`.as("attempts"))
-          .where("user_id", "=", userId)
-          .where("attempted_at", ">", windowStart)
-          .where("attempted_at", "<=", at)
-          .executeTakeFirstOrThrow();
-        return row.attempts;
+        const attempt = { userId, attemptId, at, windowStart };
+        await recordVelocityAttempt.affected(trx, attempt);
+        await forgetVelocityAttempts.affected(trx, attempt);
+        return (await countVelocityAttempts.first(trx, attempt))?.attempts ?? 0;
       });
     },
   };

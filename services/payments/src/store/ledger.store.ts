@@ -1,4 +1,5 @@
 import { sql, type Kysely } from "kysely";
+import { prepareQueries, prepareQuery } from "@souk/platform";
 import {
   LEDGER_ACCOUNTS,
   type AccountBalance,
@@ -8,6 +9,57 @@ import {
 } from "../domain/ledger.ts";
 import type { PaymentsDatabase, PaymentsDb } from "./payments.tables.ts";
 
+const insertLedgerTransaction = prepareQuery(
+  (db: Kysely<PaymentsDatabase>, p: Pick<LedgerTransaction, "id" | "paymentId" | "kind" | "currency" | "createdAt">) =>
+    db.insertInto("ledger_transactions").values({
+      id: p.id,
+      payment_id: p.paymentId,
+      kind: p.kind,
+      currency: p.currency,
+      created_at: p.createdAt,
+    }),
+);
+
+const insertLedgerEntries = prepareQueries(
+  (db: Kysely<PaymentsDatabase>, p: { transactionId: string; entries: LedgerTransaction["entries"] }, count: number) =>
+    db.insertInto("ledger_entries").values(
+      Array.from({ length: count }, (_, i) => {
+        const e = p.entries[i]!;
+        return {
+          transaction_id: p.transactionId,
+          account: e.account,
+          direction: e.direction,
+          amount_minor: e.amountMinor,
+        };
+      }),
+    ),
+);
+
+/** The running balance of one account in one currency, as an upsert's row. */
+interface AccountSums {
+  readonly account: LedgerAccount;
+  readonly debit: number;
+  readonly credit: number;
+}
+
+const addToBalances = prepareQueries(
+  (db: Kysely<PaymentsDatabase>, p: { currency: string; sums: readonly AccountSums[] }, count: number) =>
+    db
+      .insertInto("ledger_accounts")
+      .values(
+        Array.from({ length: count }, (_, i) => {
+          const sums = p.sums[i]!;
+          return { account: sums.account, currency: p.currency, debit_minor: sums.debit, credit_minor: sums.credit };
+        }),
+      )
+      .onConflict((oc) =>
+        oc.columns(["account", "currency"]).doUpdateSet({
+          debit_minor: sql<number>`ledger_accounts.debit_minor + excluded.debit_minor`,
+          credit_minor: sql<number>`ledger_accounts.credit_minor + excluded.credit_minor`,
+        }),
+      ),
+);
+
 /**
  * Writes a ledger transaction — its row, its entries and the running balances of the
  * accounts it touches — inside the caller's database transaction `trx` (the one that changes
@@ -16,27 +68,11 @@ import type { PaymentsDatabase, PaymentsDb } from "./payments.tables.ts";
  * trigger checks the balance again at commit.
  */
 export async function postLedgerTransaction(trx: PaymentsDb, transaction: LedgerTransaction): Promise<void> {
-  await trx
-    .insertInto("ledger_transactions")
-    .values({
-      id: transaction.id,
-      payment_id: transaction.paymentId,
-      kind: transaction.kind,
-      currency: transaction.currency,
-      created_at: transaction.createdAt,
-    })
-    .execute();
-  await trx
-    .insertInto("ledger_entries")
-    .values(
-      transaction.entries.map((e) => ({
-        transaction_id: transaction.id,
-        account: e.account,
-        direction: e.direction,
-        amount_minor: e.amountMinor,
-      })),
-    )
-    .execute();
+  await insertLedgerTransaction.affected(trx, transaction);
+  await insertLedgerEntries(transaction.entries.length).affected(trx, {
+    transactionId: transaction.id,
+    entries: transaction.entries,
+  });
   const perAccount = new Map<LedgerAccount, { debit: number; credit: number }>();
   for (const e of transaction.entries) {
     const sums = perAccount.get(e.account) ?? { debit: 0, credit: 0 };
@@ -44,25 +80,10 @@ export async function postLedgerTransaction(trx: PaymentsDb, transaction: Ledger
     else sums.credit += e.amountMinor;
     perAccount.set(e.account, sums);
   }
-  await trx
-    .insertInto("ledger_accounts")
-    .values(
-      [...perAccount]
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([account, sums]) => ({
-          account,
-          currency: transaction.currency,
-          debit_minor: sums.debit,
-          credit_minor: sums.credit,
-        })),
-    )
-    .onConflict((oc) =>
-      oc.columns(["account", "currency"]).doUpdateSet({
-        debit_minor: sql<number>`ledger_accounts.debit_minor + excluded.debit_minor`,
-        credit_minor: sql<number>`ledger_accounts.credit_minor + excluded.credit_minor`,
-      }),
-    )
-    .execute();
+  const sums = [...perAccount]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([account, { debit, credit }]): AccountSums => ({ account, debit, credit }));
+  await addToBalances(sums.length).affected(trx, { currency: transaction.currency, sums });
 }
 
 function toBalance(row: {

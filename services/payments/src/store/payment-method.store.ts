@@ -1,6 +1,11 @@
 import type { Kysely, Selectable } from "kysely";
+import { prepareQuery } from "@souk/platform";
 import type { PaymentMethod, PaymentMethodStore } from "../domain/payment-method.ts";
 import type { PaymentsDatabase } from "./payments.tables.ts";
+
+const paymentMethodById = prepareQuery((db: Kysely<PaymentsDatabase>, p: { id: string }) =>
+  db.selectFrom("payment_methods").selectAll().where("id", "=", p.id),
+);
 
 function toPaymentMethod(row: Selectable<PaymentsDatabase["payment_methods"]>): PaymentMethod {
   return {
@@ -34,7 +39,7 @@ export function createPaymentMethodStore(db: Kysely<PaymentsDatabase>): PaymentM
         .execute();
     },
     async find(id) {
-      const row = await db.selectFrom("payment_methods").selectAll().where("id", "=", id).executeTakeFirst();
+      const row = await paymentMethodById.first(db, { id });
       return row === undefined ? undefined : toPaymentMethod(row);
     },
   };

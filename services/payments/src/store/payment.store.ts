@@ -1,9 +1,105 @@
 import { sql, type Kysely, type Selectable } from "kysely";
+import { prepareQueries, prepareQuery } from "@souk/platform";
 import type { Payment, PaymentStore } from "../domain/payment.ts";
 import { appendToOutbox } from "@souk/messaging";
 import { paymentChangedEvent } from "../events/payment.events.ts";
 import { postLedgerTransaction } from "./ledger.store.ts";
 import type { PaymentsDatabase } from "./payments.tables.ts";
+
+type PaymentRow = Selectable<PaymentsDatabase["payments"]>;
+type FraudDecisionRow = Omit<Selectable<PaymentsDatabase["fraud_decisions"]>, "id">;
+
+/** Claims the order's payment: the new row, or nothing when the order has one (the unique order_id). */
+const claimPayment = prepareQuery(
+  (
+    db: Kysely<PaymentsDatabase>,
+    p: Omit<PaymentRow, "status" | "failure_code" | "authorization_id" | "risk_level" | "created_at" | "updated_at">,
+  ) =>
+    db
+      .insertInto("payments")
+      .values({
+        id: p.id,
+        order_id: p.order_id,
+        user_id: p.user_id,
+        payment_method_id: p.payment_method_id,
+        amount_minor: p.amount_minor,
+        currency: p.currency,
+        status: "PENDING",
+        lease_until: p.lease_until,
+      })
+      .onConflict((oc) => oc.column("order_id").doNothing())
+      .returningAll(),
+);
+
+const paymentOfOrder = prepareQuery((db: Kysely<PaymentsDatabase>, p: { orderId: string }) =>
+  db.selectFrom("payments").selectAll().where("order_id", "=", p.orderId),
+);
+
+/** Extends the lease of a PENDING payment whose lease ran out at `now`. */
+const takeOverLease = prepareQuery(
+  (db: Kysely<PaymentsDatabase>, p: { paymentId: string; now: Date; leaseUntil: Date }) =>
+    db
+      .updateTable("payments")
+      .set({ lease_until: p.leaseUntil, updated_at: sql`now()` })
+      .where("id", "=", p.paymentId)
+      .where("status", "=", "PENDING")
+      .where("lease_until", "<=", p.now),
+);
+
+const releasePaymentLease = prepareQuery((db: Kysely<PaymentsDatabase>, p: { paymentId: string; now: Date }) =>
+  db
+    .updateTable("payments")
+    .set({ lease_until: p.now, updated_at: sql`now()` })
+    .where("id", "=", p.paymentId)
+    .where("status", "=", "PENDING"),
+);
+
+/** Writes an authorization's outcome onto its PENDING payment (the compare-and-set). */
+const completePayment = prepareQuery(
+  (
+    db: Kysely<PaymentsDatabase>,
+    p: Pick<PaymentRow, "id" | "status" | "failure_code" | "authorization_id" | "risk_level">,
+  ) =>
+    db
+      .updateTable("payments")
+      .set({
+        status: p.status,
+        failure_code: p.failure_code,
+        authorization_id: p.authorization_id,
+        risk_level: p.risk_level,
+        updated_at: sql`now()`,
+      })
+      .where("id", "=", p.id)
+      .where("status", "=", "PENDING")
+      .returningAll(),
+);
+
+const insertFraudDecisions = prepareQueries(
+  (db: Kysely<PaymentsDatabase>, p: { decisions: readonly FraudDecisionRow[] }, count: number) =>
+    db.insertInto("fraud_decisions").values(
+      Array.from({ length: count }, (_, i) => {
+        const d = p.decisions[i]!;
+        return {
+          payment_id: d.payment_id,
+          rule: d.rule,
+          outcome: d.outcome,
+          details: d.details,
+          decided_at: d.decided_at,
+        };
+      }),
+    ),
+);
+
+/** Moves a payment from one status to the next (the compare-and-set of a settlement). */
+const movePayment = prepareQuery(
+  (db: Kysely<PaymentsDatabase>, p: { paymentId: string; from: PaymentRow["status"]; to: PaymentRow["status"] }) =>
+    db
+      .updateTable("payments")
+      .set({ status: p.to, updated_at: sql`now()` })
+      .where("id", "=", p.paymentId)
+      .where("status", "=", p.from)
+      .returningAll(),
+);
 
 function toPayment(row: Selectable<PaymentsDatabase["payments"]>): Payment {
   return {
@@ -34,86 +130,55 @@ export function createPaymentStore(db: Kysely<PaymentsDatabase>, onOutboxWritten
   return {
     async claim(payment) {
       // The unique order_id decides the race: one insert wins, the others read the winner's row.
-      const inserted = await db
-        .insertInto("payments")
-        .values({
-          id: payment.id,
-          order_id: payment.orderId,
-          user_id: payment.userId,
-          payment_method_id: payment.paymentMethodId,
-          amount_minor: payment.amount.amountMinor,
-          currency: payment.amount.currency,
-          status: "PENDING",
-          lease_until: payment.leaseUntil,
-        })
-        .onConflict((oc) => oc.column("order_id").doNothing())
-        .returningAll()
-        .executeTakeFirst();
+      const inserted = await claimPayment.first(db, {
+        id: payment.id,
+        order_id: payment.orderId,
+        user_id: payment.userId,
+        payment_method_id: payment.paymentMethodId,
+        amount_minor: payment.amount.amountMinor,
+        currency: payment.amount.currency,
+        lease_until: payment.leaseUntil,
+      });
       if (inserted !== undefined) return { claimed: true, payment: toPayment(inserted) };
-      const existing = await db
-        .selectFrom("payments")
-        .selectAll()
-        .where("order_id", "=", payment.orderId)
-        .executeTakeFirstOrThrow();
+      const existing = await paymentOfOrder.first(db, { orderId: payment.orderId });
+      if (existing === undefined) throw new Error(`payment of order ${payment.orderId} vanished`);
       return { claimed: false, payment: toPayment(existing) };
     },
 
     async findByOrder(orderId) {
-      const row = await db.selectFrom("payments").selectAll().where("order_id", "=", orderId).executeTakeFirst();
+      const row = await paymentOfOrder.first(db, { orderId });
       return row === undefined ? undefined : toPayment(row);
     },
 
     async takeOver(paymentId, now, leaseUntil) {
-      const result = await db
-        .updateTable("payments")
-        .set({ lease_until: leaseUntil, updated_at: sql`now()` })
-        .where("id", "=", paymentId)
-        .where("status", "=", "PENDING")
-        .where("lease_until", "<=", now)
-        .executeTakeFirst();
-      return result.numUpdatedRows === 1n;
+      return (await takeOverLease.affected(db, { paymentId, now, leaseUntil })) === 1;
     },
 
     async releaseLease(paymentId, now) {
-      await db
-        .updateTable("payments")
-        .set({ lease_until: now, updated_at: sql`now()` })
-        .where("id", "=", paymentId)
-        .where("status", "=", "PENDING")
-        .execute();
+      await releasePaymentLease.affected(db, { paymentId, now });
     },
 
     async completeAuthorization(completion) {
       const { outcome } = completion;
       return published(
         await db.transaction().execute(async (trx) => {
-          const row = await trx
-            .updateTable("payments")
-            .set({
-              status: outcome.status,
-              failure_code: outcome.status === "FAILED" ? outcome.failureCode : null,
-              authorization_id: outcome.status === "AUTHORIZED" ? outcome.authorizationId : null,
-              risk_level: outcome.riskLevel ?? null,
-              updated_at: sql`now()`,
-            })
-            .where("id", "=", completion.paymentId)
-            .where("status", "=", "PENDING")
-            .returningAll()
-            .executeTakeFirst();
+          const row = await completePayment.first(trx, {
+            id: completion.paymentId,
+            status: outcome.status,
+            failure_code: outcome.status === "FAILED" ? outcome.failureCode : null,
+            authorization_id: outcome.status === "AUTHORIZED" ? outcome.authorizationId : null,
+            risk_level: outcome.riskLevel ?? null,
+          });
           if (row === undefined) return undefined;
           if (completion.decisions.length > 0) {
-            await trx
-              .insertInto("fraud_decisions")
-              .values(
-                completion.decisions.map((d) => ({
-                  payment_id: completion.paymentId,
-                  rule: d.rule,
-                  outcome: d.outcome,
-                  details: JSON.stringify(d.details),
-                  decided_at: completion.decidedAt,
-                })),
-              )
-              .execute();
+            const decisions = completion.decisions.map((d): FraudDecisionRow => ({
+              payment_id: completion.paymentId,
+              rule: d.rule,
+              outcome: d.outcome,
+              details: JSON.stringify(d.details),
+              decided_at: completion.decidedAt,
+            }));
+            await insertFraudDecisions(decisions.length).affected(trx, { decisions });
           }
           if (completion.posting !== undefined) await postLedgerTransaction(trx, completion.posting);
           const payment = toPayment(row);
@@ -127,13 +192,7 @@ export function createPaymentStore(db: Kysely<PaymentsDatabase>, onOutboxWritten
     async transition(paymentId, move, posting) {
       return published(
         await db.transaction().execute(async (trx) => {
-          const row = await trx
-            .updateTable("payments")
-            .set({ status: move.to, updated_at: sql`now()` })
-            .where("id", "=", paymentId)
-            .where("status", "=", move.from)
-            .returningAll()
-            .executeTakeFirst();
+          const row = await movePayment.first(trx, { paymentId, from: move.from, to: move.to });
           if (row === undefined) return undefined;
           await postLedgerTransaction(trx, posting);
           const payment = toPayment(row);
