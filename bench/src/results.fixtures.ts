@@ -63,6 +63,7 @@ export function ladder(scenario: LadderResult["scenario"], saturationRps: number
     saturationRps,
     kneeFound: true,
     at70: stepRecord(Math.round(saturationRps * 0.7), saturationRps * 0.7, p99At70Ms),
+    at70Again: stepRecord(Math.round(saturationRps * 0.7), saturationRps * 0.7, p99At70Ms * 2),
     recoveries: [{ recovered: true, waitedMs: 1500, fastMs: 20, busyCustomers: 0 }],
   };
 }

@@ -34,6 +34,8 @@ describe("the targets of issue 5", () => {
     expect(find(rows, "embedded", "search p99")).toMatchObject({ measured: 30, pass: false });
     expect(find(rows, "embedded", "checkout p99")).toMatchObject({ measured: 80, target: 100, pass: true });
     expect(find(rows, "distributed", "checkout p99")).toMatchObject({ measured: 150, pass: false });
+    // The step at the same rate right after is told, not judged.
+    expect(find(rows, "embedded", "checkout p99").detail).toContain("the same rate once more: p99 160 ms");
   });
 
   it("fails a p99 read at a 70% step that did not keep up, and leaves out one where nothing succeeded", () => {

@@ -224,7 +224,8 @@ export function computeTargets(limits: LimitsResult, topologies: readonly Topolo
         "ms",
         "≤",
         limit,
-        `at ${at70.offeredRps}/s (saturation ${fmt(s.saturationRps)}/s)`,
+        `at ${at70.offeredRps}/s (saturation ${fmt(s.saturationRps)}/s)` +
+          (s.at70Again === undefined ? "" : `; the same rate once more: p99 ${fmt(s.at70Again.latency.p99Ms)} ms`),
       );
       // A p99 read while the server did not keep up (or failed) at 70 % does not pass, however low.
       rows.push(

@@ -63,14 +63,17 @@ function fakeGenerator(
 }
 
 describe("a scenario's ladder", () => {
-  it("climbs until the server falls behind, recovers, then measures at 70% of saturation", async () => {
-    const { generator, calls } = fakeGenerator(1000, () => 5);
+  it("climbs until the server falls behind, recovers, then measures at 70% of saturation twice", async () => {
+    // The second step at 700/s finds a server that does not hold the rate as well.
+    const { generator, calls } = fakeGenerator(1000, (rate, attempt) => (rate === 700 && attempt === 2 ? 80 : 5));
     const result = await runLadder(generator, "product", plan, silent, "test");
     // Probe 1000/s → 500, 1000, 1500: the last achieves 1000 (67%): saturated.
-    expect(calls).toEqual(["probe", "probe", "step 500", "step 1000", "step 1500", "recover", "step 700"]);
+    expect(calls).toEqual(["probe", "probe", "step 500", "step 1000", "step 1500", "recover", "step 700", "step 700"]);
     expect(result.saturationRps).toBe(1000);
     expect(result.kneeFound).toBe(true);
     expect(result.at70?.offeredRps).toBe(700);
+    expect(result.at70?.latency.p99Ms).toBe(5);
+    expect(result.at70Again?.latency.p99Ms).toBe(80);
     expect(result.recoveries).toHaveLength(1);
   });
 
@@ -118,6 +121,7 @@ describe("a scenario's ladder", () => {
       "step 1400",
       "recover",
       "step 910",
+      "step 910",
     ]);
     expect(result.steps.map((s) => [s.offeredRps, s.verdict.saturated, s.refining ?? false])).toEqual([
       [500, false, false],
@@ -136,7 +140,7 @@ describe("a scenario's ladder", () => {
   it("does not bisect when no step kept up, or when the rung has no rate in between", async () => {
     const none = fakeGenerator(100, () => 5, 1000, 0.5);
     const first = await runLadder(none.generator, "product", { ...plan, refineSteps: 2 }, silent, "test");
-    expect(none.calls).toEqual(["probe", "probe", "step 500", "recover", "step 35"]);
+    expect(none.calls).toEqual(["probe", "probe", "step 500", "recover", "step 35", "step 35"]);
     expect(first.saturationRps).toBe(50);
     expect(first.steps.some((s) => s.refining)).toBe(false);
 
@@ -144,7 +148,7 @@ describe("a scenario's ladder", () => {
     const adjacent = fakeGenerator(10, () => 5, 10, 0.5);
     const narrow = { ...plan, fractions: [1.0, 1.1], maxSteps: 2, refineSteps: 2 };
     const second = await runLadder(adjacent.generator, "product", narrow, silent, "test");
-    expect(adjacent.calls).toEqual(["probe", "probe", "step 10", "step 11", "recover", "step 7"]);
+    expect(adjacent.calls).toEqual(["probe", "probe", "step 10", "step 11", "recover", "step 7", "step 7"]);
     expect(second.saturationRps).toBe(10);
   });
 });

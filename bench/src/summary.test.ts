@@ -24,6 +24,7 @@ describe("summary.md", () => {
     expect(markdown).toContain("| pgbench: the checkout's SQL | 70.0/s |");
     expect(markdown).toContain("#### embedded · product");
     expect(markdown).toContain("| 4200 (70%) |");
+    expect(markdown).toContain("| 4200 (70%, again) |");
     expect(markdown).toContain("saturated: achieved 80% of offered (< 90%)");
     expect(markdown).toContain("| 6600 (refining) | 5,700 |");
     expect(markdown).toContain(

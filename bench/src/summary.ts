@@ -57,7 +57,13 @@ function stepRow(step: StepRecord, label?: string): string[] {
 function ladderSection(title: string, ladder: LadderResult): string[] {
   const rows = ladder.steps.map((s) => stepRow(s));
   if (ladder.at70 !== undefined) rows.push(stepRow(ladder.at70, `${ladder.at70.offeredRps} (70%)`));
-  const all = [...ladder.steps, ...(ladder.at70 === undefined ? [] : [ladder.at70])];
+  if (ladder.at70Again !== undefined) {
+    rows.push(stepRow(ladder.at70Again, `${ladder.at70Again.offeredRps} (70%, again)`));
+  }
+  const all = [
+    ...ladder.steps,
+    ...[ladder.at70, ladder.at70Again].filter((step): step is StepRecord => step !== undefined),
+  ];
   const total = (pick: (step: StepRecord) => Record<string, number>) =>
     all.reduce<Record<string, number>>((sum, step) => {
       for (const [status, n] of Object.entries(pick(step))) sum[status] = (sum[status] ?? 0) + n;
