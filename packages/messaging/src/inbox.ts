@@ -1,5 +1,5 @@
 import { sql, type Generated, type Kysely, type Migration, type Transaction } from "kysely";
-import { prepareQueries } from "@souk/platform";
+import { prepareQueries, standInsOf } from "@souk/platform";
 
 interface InboxTable {
   consumer: string;
@@ -30,7 +30,7 @@ const claimRows = prepareQueries(
   (db: Kysely<InboxDatabase>, p: { consumer: string; eventIds: readonly string[] }, count: number) =>
     db
       .insertInto("inbox")
-      .values(Array.from({ length: count }, (_, i) => ({ consumer: p.consumer, event_id: p.eventIds[i]! })))
+      .values(standInsOf(p.eventIds, count).map((eventId) => ({ consumer: p.consumer, event_id: eventId })))
       .onConflict((oc) => oc.columns(["consumer", "event_id"]).doNothing())
       .returning("event_id"),
 );

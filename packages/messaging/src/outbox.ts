@@ -1,5 +1,5 @@
 import { sql, type Generated, type Kysely, type Selectable, type Migration, type Transaction } from "kysely";
-import { prepareQueries, prepareQuery, type Logger } from "@souk/platform";
+import { prepareQueries, prepareQuery, standInsOf, type Logger } from "@souk/platform";
 import type { EventEnvelope } from "./envelope.ts";
 
 interface OutboxTable {
@@ -68,22 +68,19 @@ type OutboxRow = Omit<Selectable<OutboxTable>, "seq" | "created_at" | "sent_at">
 /** The outbox insert of `count` rows. */
 const appendRows = prepareQueries((db: Kysely<OutboxDatabase>, p: { rows: readonly OutboxRow[] }, count: number) =>
   db.insertInto("outbox").values(
-    Array.from({ length: count }, (_, i) => {
-      const row = p.rows[i]!;
-      return {
-        id: row.id,
-        destination: row.destination,
-        source: row.source,
-        type: row.type,
-        subject: row.subject,
-        time: row.time,
-        datacontenttype: row.datacontenttype,
-        dataschema: row.dataschema,
-        data: row.data,
-        traceparent: row.traceparent,
-        tracestate: row.tracestate,
-      };
-    }),
+    standInsOf(p.rows, count).map((row) => ({
+      id: row.id,
+      destination: row.destination,
+      source: row.source,
+      type: row.type,
+      subject: row.subject,
+      time: row.time,
+      datacontenttype: row.datacontenttype,
+      dataschema: row.dataschema,
+      data: row.data,
+      traceparent: row.traceparent,
+      tracestate: row.tracestate,
+    })),
   ),
 );
 

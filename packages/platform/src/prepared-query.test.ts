@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prepareQueries, prepareQuery } from "./prepared-query.ts";
+import { prepareQueries, prepareQuery, standInsOf } from "./prepared-query.ts";
 import { openTestPgliteSchema, openTestServerDatabase, type TestSchemaDatabase } from "./testing.ts";
 
 interface ItemsDatabase {
@@ -51,9 +51,7 @@ function preparedSuite(name: string, open: (schema: string) => Promise<TestSchem
       (q: Kysely<ItemsDatabase>, p: { shelf: string; items: readonly { id: string; count: number }[] }, n: number) =>
         q
           .insertInto("items")
-          .values(
-            Array.from({ length: n }, (_, i) => ({ id: p.items[i]!.id, shelf: p.shelf, count: p.items[i]!.count })),
-          ),
+          .values(standInsOf(p.items, n).map((item) => ({ id: item.id, shelf: p.shelf, count: item.count }))),
     );
 
     beforeAll(async () => {

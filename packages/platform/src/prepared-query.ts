@@ -133,6 +133,15 @@ export function prepareQueries<K, DB, P extends object, O>(
   };
 }
 
+/**
+ * The stand-ins of the first `count` items of `items`, a list in a prepared query's parameters:
+ * for a statement of `prepareQueries` keyed by its number of rows. A stand-in has no length to
+ * map over, so the shape's key gives it.
+ */
+export function standInsOf<T>(items: readonly T[], count: number): T[] {
+  return Array.from({ length: count }, (_, i) => items[i]!);
+}
+
 function child(nodes: WeakMap<object, TemplateNode>, key: object): TemplateNode {
   let node = nodes.get(key);
   if (node === undefined) {

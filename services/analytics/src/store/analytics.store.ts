@@ -1,5 +1,5 @@
 import { claimInboxEvents, type InboxDatabase } from "@souk/messaging";
-import { prepareQueries, prepareQuery } from "@souk/platform";
+import { prepareQueries, prepareQuery, standInsOf } from "@souk/platform";
 import { sql, type ColumnType, type Kysely, type Selectable, type Transaction } from "kysely";
 import { compare, minuteOf, type BucketDelta } from "../domain/aggregates.ts";
 import type { ConsumerState } from "../domain/consumer-state.ts";
@@ -165,11 +165,7 @@ const lockOrderFactRows = prepareQueries(
     db
       .selectFrom("order_facts")
       .selectAll()
-      .where(
-        "order_id",
-        "in",
-        Array.from({ length: count }, (_, i) => p.ids[i]!),
-      )
+      .where("order_id", "in", standInsOf(p.ids, count))
       .orderBy("order_id")
       .forUpdate(),
 );

@@ -1,5 +1,5 @@
 import { sql, type Generated, type Kysely, type Selectable, type Transaction } from "kysely";
-import { failedPrecondition, prepareQueries, prepareQuery } from "@souk/platform";
+import { failedPrecondition, prepareQueries, prepareQuery, standInsOf } from "@souk/platform";
 import {
   stockDelta,
   type InventoryStore,
@@ -67,13 +67,11 @@ const reserveStock = prepareQuery((db: Kysely<InventoryDatabase>, p: { sku: stri
 
 const insertReservationLines = prepareQueries(
   (db: Kysely<InventoryDatabase>, p: { orderId: string; lines: readonly ReservationLine[] }, count: number) =>
-    db.insertInto("reservation_lines").values(
-      Array.from({ length: count }, (_, i) => ({
-        order_id: p.orderId,
-        sku: p.lines[i]!.sku,
-        quantity: p.lines[i]!.quantity,
-      })),
-    ),
+    db
+      .insertInto("reservation_lines")
+      .values(
+        standInsOf(p.lines, count).map((line) => ({ order_id: p.orderId, sku: line.sku, quantity: line.quantity })),
+      ),
 );
 
 const moveReservation = prepareQuery(

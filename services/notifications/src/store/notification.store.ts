@@ -1,5 +1,5 @@
 import { appendToOutbox, claimInboxEvents, type OutboxMessage } from "@souk/messaging";
-import { prepareQueries, prepareQuery } from "@souk/platform";
+import { prepareQueries, prepareQuery, standInsOf } from "@souk/platform";
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from "kysely";
 import type { DeadLetterRecord, DeadLetterView, Delivery } from "../domain/delivery.ts";
 import type { NotificationEvent, NotificationEventType } from "../domain/notification-event.ts";
@@ -95,17 +95,14 @@ const activeEndpoints = prepareQuery((db: Kysely<NotificationsDatabase>, _: Reco
 const insertEvents = prepareQueries(
   (db: Kysely<NotificationsDatabase>, p: { events: readonly EventInsert[] }, count: number) =>
     db.insertInto("events").values(
-      Array.from({ length: count }, (_, i) => {
-        const e = p.events[i]!;
-        return {
-          event_id: e.event_id,
-          type: e.type,
-          order_id: e.order_id,
-          user_id: e.user_id,
-          occurred_at: e.occurred_at,
-          data: e.data,
-        };
-      }),
+      standInsOf(p.events, count).map((e) => ({
+        event_id: e.event_id,
+        type: e.type,
+        order_id: e.order_id,
+        user_id: e.user_id,
+        occurred_at: e.occurred_at,
+        data: e.data,
+      })),
     ),
 );
 
@@ -114,23 +111,20 @@ const insertDeliveries = prepareQueries(
     db
       .insertInto("deliveries")
       .values(
-        Array.from({ length: count }, (_, i) => {
-          const d = p.deliveries[i]!;
-          return {
-            id: d.id,
-            event_id: d.event_id,
-            event_type: d.event_type,
-            order_id: d.order_id,
-            channel: d.channel,
-            endpoint_id: d.endpoint_id,
-            status: d.status,
-            last_error: d.last_error,
-            leased_until: d.leased_until,
-            last_activity_at: d.last_activity_at,
-            created_at: d.created_at,
-            sent_at: d.sent_at,
-          };
-        }),
+        standInsOf(p.deliveries, count).map((d) => ({
+          id: d.id,
+          event_id: d.event_id,
+          event_type: d.event_type,
+          order_id: d.order_id,
+          channel: d.channel,
+          endpoint_id: d.endpoint_id,
+          status: d.status,
+          last_error: d.last_error,
+          leased_until: d.leased_until,
+          last_activity_at: d.last_activity_at,
+          created_at: d.created_at,
+          sent_at: d.sent_at,
+        })),
       )
       .returningAll(),
 );

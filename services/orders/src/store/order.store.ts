@@ -3,7 +3,7 @@ import type { Order, OrderLine, OrderStatus, ShippingAddress, SagaState } from "
 import type { OrderStore } from "../domain/ports.ts";
 import type { SagaAction, StepOutcome, Transition } from "../domain/saga.ts";
 import { appendToOutbox, type OutboxDatabase } from "@souk/messaging";
-import { prepareQueries, prepareQuery } from "@souk/platform";
+import { prepareQueries, prepareQuery, standInsOf } from "@souk/platform";
 import { orderPlacedEvent, orderStatusEvent } from "../events/order.events.ts";
 
 interface OrdersTable {
@@ -268,20 +268,17 @@ const insertOrder = prepareQuery((db: Kysely<OrdersDatabase>, p: OrdersTable) =>
 const insertLines = prepareQueries(
   (db: Kysely<OrdersDatabase>, p: { lines: readonly OrderLinesTable[] }, count: number) =>
     db.insertInto("order_lines").values(
-      Array.from({ length: count }, (_, i) => {
-        const line = p.lines[i]!;
-        return {
-          order_id: line.order_id,
-          line_no: line.line_no,
-          product_id: line.product_id,
-          sku: line.sku,
-          name: line.name,
-          quantity: line.quantity,
-          unit_price_minor: line.unit_price_minor,
-          line_total_minor: line.line_total_minor,
-          currency: line.currency,
-        };
-      }),
+      standInsOf(p.lines, count).map((line) => ({
+        order_id: line.order_id,
+        line_no: line.line_no,
+        product_id: line.product_id,
+        sku: line.sku,
+        name: line.name,
+        quantity: line.quantity,
+        unit_price_minor: line.unit_price_minor,
+        line_total_minor: line.line_total_minor,
+        currency: line.currency,
+      })),
     ),
 );
 

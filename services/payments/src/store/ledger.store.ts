@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import { prepareQueries, prepareQuery } from "@souk/platform";
+import { prepareQueries, prepareQuery, standInsOf } from "@souk/platform";
 import {
   LEDGER_ACCOUNTS,
   type AccountBalance,
@@ -23,15 +23,12 @@ const insertLedgerTransaction = prepareQuery(
 const insertLedgerEntries = prepareQueries(
   (db: Kysely<PaymentsDatabase>, p: { transactionId: string; entries: LedgerTransaction["entries"] }, count: number) =>
     db.insertInto("ledger_entries").values(
-      Array.from({ length: count }, (_, i) => {
-        const e = p.entries[i]!;
-        return {
-          transaction_id: p.transactionId,
-          account: e.account,
-          direction: e.direction,
-          amount_minor: e.amountMinor,
-        };
-      }),
+      standInsOf(p.entries, count).map((e) => ({
+        transaction_id: p.transactionId,
+        account: e.account,
+        direction: e.direction,
+        amount_minor: e.amountMinor,
+      })),
     ),
 );
 
@@ -47,10 +44,12 @@ const addToBalances = prepareQueries(
     db
       .insertInto("ledger_accounts")
       .values(
-        Array.from({ length: count }, (_, i) => {
-          const sums = p.sums[i]!;
-          return { account: sums.account, currency: p.currency, debit_minor: sums.debit, credit_minor: sums.credit };
-        }),
+        standInsOf(p.sums, count).map((sums) => ({
+          account: sums.account,
+          currency: p.currency,
+          debit_minor: sums.debit,
+          credit_minor: sums.credit,
+        })),
       )
       .onConflict((oc) =>
         oc.columns(["account", "currency"]).doUpdateSet({

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from "kysely";
-import { prepareQueries, prepareQuery } from "@souk/platform";
+import { prepareQueries, prepareQuery, standInsOf } from "@souk/platform";
 import type { Payment, PaymentStore } from "../domain/payment.ts";
 import { appendToOutbox } from "@souk/messaging";
 import { paymentChangedEvent } from "../events/payment.events.ts";
@@ -77,16 +77,13 @@ const completePayment = prepareQuery(
 const insertFraudDecisions = prepareQueries(
   (db: Kysely<PaymentsDatabase>, p: { decisions: readonly FraudDecisionRow[] }, count: number) =>
     db.insertInto("fraud_decisions").values(
-      Array.from({ length: count }, (_, i) => {
-        const d = p.decisions[i]!;
-        return {
-          payment_id: d.payment_id,
-          rule: d.rule,
-          outcome: d.outcome,
-          details: d.details,
-          decided_at: d.decided_at,
-        };
-      }),
+      standInsOf(p.decisions, count).map((d) => ({
+        payment_id: d.payment_id,
+        rule: d.rule,
+        outcome: d.outcome,
+        details: d.details,
+        decided_at: d.decided_at,
+      })),
     ),
 );
 
