@@ -25,6 +25,13 @@ import {
   type DeadLetterInfo,
 } from "./event-log-common.ts";
 
+/**
+ * A batching subscription's fetch waits for this many bytes of records (or its `maxBatchDelayMs`).
+ * More than a window's worth at the store's rates (a checkout's events are a few KB), so in practice
+ * a fetch returns once per window; a backlog still comes back in full fetches at once.
+ */
+const BATCH_FETCH_MIN_BYTES = 64 * 1024;
+
 /** Options of `createKafkaEventLog`. */
 export interface KafkaEventLogOptions {
   /** Bootstrap brokers, `host:port` each (e.g. `KAFKA_BROKERS=127.0.0.1:59092` split on commas). */
@@ -399,9 +406,11 @@ class KafkaSubscription implements Subscription {
       if (previous !== undefined) await previous.close(true).catch(() => undefined);
       this.#consumer = this.#newConsumer();
     }
+    const batchDelayMs = this.#options.maxBatchDelayMs ?? 0;
     const stream = await this.#consumer.consume({
       topics: [...this.#options.topics],
       autocommit: false,
+      ...(batchDelayMs > 0 ? { minBytes: BATCH_FETCH_MIN_BYTES, maxWaitTime: batchDelayMs } : {}),
       mode: MessagesStreamModes.COMMITTED,
       fallbackMode:
         this.#options.from === "end" ? MessagesStreamFallbackModes.LATEST : MessagesStreamFallbackModes.EARLIEST,

@@ -21,6 +21,21 @@ if (!kafka.available) console.warn(`[kafka event log tests] skipped: ${kafka.rea
 const brokers = kafka.brokers;
 const run = newId().replaceAll("-", "").slice(-12);
 
+/**
+ * Requests of one kind (`commits`: OffsetCommit, `fetches`: Fetch) sent by the consumers of
+ * `group`, counted from the library's diagnostics channel `plt:kafka:consumer:<kind>`.
+ */
+function countConsumerRequests(kind: "commits" | "fetches", group: string) {
+  const counted = { requests: 0 };
+  const start = (context: unknown) => {
+    if ((context as { client?: { groupId?: string } }).client?.groupId === group) counted.requests++;
+  };
+  const channel = tracingChannel(`plt:kafka:consumer:${kind}`);
+  const handlers = { start, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+  channel.subscribe(handlers);
+  return { counted, stop: () => channel.unsubscribe(handlers) };
+}
+
 /** A consumer of `<topic>.dlq` that is not Souk's adapter: the library's raw client, from the beginning. */
 async function deadLetterReader(topic: string) {
   const consumer = new Consumer({
@@ -226,17 +241,7 @@ describe.skipIf(!kafka.available)(`kafka event log${kafka.available ? "" : ` (sk
   });
 
   describe("kafka offset commits", () => {
-    /** OffsetCommit requests sent by the consumers of `group`, counted from the library's diagnostics channel. */
-    function countCommits(group: string) {
-      const counted = { requests: 0 };
-      const start = (context: unknown) => {
-        if ((context as { client?: { groupId?: string } }).client?.groupId === group) counted.requests++;
-      };
-      const channel = tracingChannel("plt:kafka:consumer:commits");
-      const handlers = { start, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
-      channel.subscribe(handlers);
-      return { counted, stop: () => channel.unsubscribe(handlers) };
-    }
+    const countCommits = (group: string) => countConsumerRequests("commits", group);
 
     /** Publishes 20 events of one subject (one partition) 25 ms apart, each handled alone, then closes; returns the commits counted. */
     async function trickle(commitIntervalMs: number) {
@@ -289,6 +294,57 @@ describe.skipIf(!kafka.available)(`kafka event log${kafka.available ? "" : ` (sk
       // records would meet the next one in flight and merge with it.
       expect(eager.requests).toBeGreaterThanOrEqual(10);
       expect(eager.requests).toBeGreaterThan(coalesced.requests * 2);
+    }, 120_000);
+  });
+
+  describe("kafka batched fetches (maxBatchDelayMs)", () => {
+    /**
+     * Publishes 20 events of one subject 25 ms apart without waiting for them, waits until all are
+     * handled and closes; returns what was handled, in order, and the Fetch requests counted.
+     */
+    async function trickle(maxBatchDelayMs: number) {
+      const topic = `contract.${run}.fetches.${maxBatchDelayMs}`;
+      const group = `contract.${run}.fetches.${maxBatchDelayMs}.${newId()}`;
+      const log = createKafkaEventLog({ brokers, clientId: "fetch-test", logger: testLogger() });
+      await log.ensureTopics([{ name: topic, partitions: 3 }]);
+      try {
+        const handled: number[] = [];
+        const subscription = await log.subscribe({
+          topics: [topic],
+          group,
+          maxBatchDelayMs,
+          handle: async (event) => void handled.push(seqOf(event)),
+        });
+        // Counted from the first publish: joining the group fetches too.
+        const fetches = countConsumerRequests("fetches", group);
+        const started = performance.now();
+        for (let seq = 0; seq < 20; seq++) {
+          await log.publish(topic, [orderPlaced(`order-${run}-fetches`, seq)]);
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        await waitFor(() => handled.length === 20, { timeoutMs: 30_000, message: "all 20 events handled" });
+        const elapsedMs = performance.now() - started;
+        fetches.stop();
+        await subscription.close();
+        return { handled, requests: fetches.counted.requests, elapsedMs };
+      } finally {
+        await log.close();
+      }
+    }
+
+    it("fetches a trickle of records once per window, not once per record, and hands them all over in order", async () => {
+      const batched = await trickle(250);
+      expect(batched.handled).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      // A fetch returns when its 250 ms are up (20 small records are far from 64 KiB): one per
+      // window while they trickled in (~0.5 s on a quiet machine), plus the one in flight.
+      expect(batched.requests).toBeGreaterThan(0);
+      expect(batched.requests).toBeLessThanOrEqual(Math.ceil(batched.elapsedMs / 250) + 2);
+
+      const eager = await trickle(0);
+      expect(eager.handled).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      // Each fetch returns as soon as a record is there: about one per record.
+      expect(eager.requests).toBeGreaterThanOrEqual(10);
+      expect(eager.requests).toBeGreaterThan(batched.requests * 2);
     }, 120_000);
   });
 

@@ -1,4 +1,11 @@
-import { TOPIC_SPECS, TOPICS, type EventLog, type ReceivedEvent, type Subscription } from "@souk/messaging";
+import {
+  OFF_PATH_BATCH_DELAY_MS,
+  TOPIC_SPECS,
+  TOPICS,
+  type EventLog,
+  type ReceivedEvent,
+  type Subscription,
+} from "@souk/messaging";
 import type { Lifecycle, Logger, Supervisor } from "@souk/platform";
 import type { Histogram } from "prom-client";
 import type { ConsumerControl } from "../domain/ports.ts";
@@ -59,6 +66,7 @@ export function createAnalyticsConsumer(deps: AnalyticsConsumerDeps): Lifecycle 
       topics: ANALYTICS_TOPICS,
       group,
       from: "beginning",
+      maxBatchDelayMs: OFF_PATH_BATCH_DELAY_MS,
       handle: handler(group),
     });
     current = { group, subscription };

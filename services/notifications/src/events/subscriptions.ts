@@ -1,4 +1,5 @@
 import {
+  OFF_PATH_BATCH_DELAY_MS,
   PoisonMessageError,
   TOPICS,
   type DeadLetter,
@@ -147,7 +148,12 @@ export function notificationSubscriptions(deps: SubscriptionDeps) {
         );
       }
       await deps.relay.start();
-      events = await deps.eventLog.subscribe({ topics: CONSUMED_TOPICS, group: CONSUMER_GROUP, handle: consume });
+      events = await deps.eventLog.subscribe({
+        topics: CONSUMED_TOPICS,
+        group: CONSUMER_GROUP,
+        maxBatchDelayMs: OFF_PATH_BATCH_DELAY_MS,
+        handle: consume,
+      });
     },
     async stop() {
       if (!started) return;

@@ -4,6 +4,7 @@ import {
   decodeEvent,
   EVENTS,
   isEvent,
+  OFF_PATH_BATCH_DELAY_MS,
   TOPICS,
   type EventLog,
   type ReceivedEvent,
@@ -31,6 +32,7 @@ export async function subscribeToCancelledOrders(deps: {
   return deps.eventLog.subscribe({
     topics: [TOPICS.orders],
     group: PAYMENTS_ORDERS_GROUP,
+    maxBatchDelayMs: OFF_PATH_BATCH_DELAY_MS,
     async handle(event: ReceivedEvent) {
       const decoded = decodeEvent(event);
       if (!isEvent(decoded, EVENTS.orderCancelled)) return;
