@@ -33,7 +33,6 @@ const EXTERNAL_PACKAGES = [
   "@platformatic/wasm-utils",
   "ajv-formats",
   "amqplib",
-  "async-mutex",
   "close-with-grace",
   "fastify",
   "hdr-histogram-js",

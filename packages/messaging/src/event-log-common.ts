@@ -1,4 +1,4 @@
-import { SpanKind, withSpan, type Logger } from "@souk/platform";
+import { runAsBackgroundWork, SpanKind, withSpan, type Logger } from "@souk/platform";
 import { PoisonMessageError, type BackoffPolicy, type EventEnvelope } from "./envelope.ts";
 import type { ReceivedEvent } from "./event-log.ts";
 
@@ -133,20 +133,23 @@ export async function deliverWithRetry(
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) return { kind: "aborted" };
     try {
-      await withSpan(`${event.topic} process`, SpanKind.CONSUMER, carrier, async (span) => {
-        span.setAttributes({
-          "messaging.system": system,
-          "messaging.operation.type": "process",
-          "messaging.destination.name": event.topic,
-          "messaging.destination.partition.id": String(event.partition),
-          "messaging.kafka.offset": event.offset,
-          "messaging.message.id": event.id,
-          "cloudevents.event_type": event.type,
-          "cloudevents.event_subject": event.subject,
-          "messaging.retry.attempt": attempt,
-        });
-        await handle(event);
-      });
+      // Background work: on the embedded database, a handler's statements give way to requests'.
+      await runAsBackgroundWork(() =>
+        withSpan(`${event.topic} process`, SpanKind.CONSUMER, carrier, async (span) => {
+          span.setAttributes({
+            "messaging.system": system,
+            "messaging.operation.type": "process",
+            "messaging.destination.name": event.topic,
+            "messaging.destination.partition.id": String(event.partition),
+            "messaging.kafka.offset": event.offset,
+            "messaging.message.id": event.id,
+            "cloudevents.event_type": event.type,
+            "cloudevents.event_subject": event.subject,
+            "messaging.retry.attempt": attempt,
+          });
+          await handle(event);
+        }),
+      );
       if (attempt > 1) logger.info({ eventId: event.id, attempts: attempt }, "event handled after retries");
       return { kind: "handled" };
     } catch (error) {

@@ -1,4 +1,4 @@
-import { createLogger, SpanKind, withSpan, type Logger } from "@souk/platform";
+import { createLogger, runAsBackgroundWork, SpanKind, withSpan, type Logger } from "@souk/platform";
 import { checkEnvelope, copyEnvelope, PoisonMessageError, type EventEnvelope, type Subscription } from "./envelope.ts";
 import type { ConsumeOptions, DeadLetter, JobQueue, QueueSpec, ReceivedJob } from "./job-queue.ts";
 import {
@@ -84,7 +84,10 @@ export function createInProcessJobQueue(options: InProcessJobQueueOptions = {}):
       checkEnvelope(job.event);
       const received: ReceivedJob = { ...copyEnvelope(job.event), queue, attempt: job.attempt };
       const carrier = { traceparent: job.event.traceparent, tracestate: job.event.tracestate };
-      await withSpan(`${queue} process`, SpanKind.CONSUMER, carrier, () => worker.handle(received));
+      // Background work: on the embedded database, a job's statements give way to requests'.
+      await runAsBackgroundWork(() =>
+        withSpan(`${queue} process`, SpanKind.CONSUMER, carrier, () => worker.handle(received)),
+      );
     } catch (error) {
       const { maxAttempts, backoff } = state.spec;
       if (error instanceof PoisonMessageError) {

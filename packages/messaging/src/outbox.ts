@@ -1,5 +1,5 @@
 import { sql, type Generated, type Kysely, type Selectable, type Migration, type Transaction } from "kysely";
-import { prepareQueries, prepareQuery, standInsOf, type Logger } from "@souk/platform";
+import { prepareQueries, prepareQuery, runAsBackgroundWork, standInsOf, type Logger } from "@souk/platform";
 import type { EventEnvelope } from "./envelope.ts";
 
 interface OutboxTable {
@@ -271,7 +271,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async start() {
       if (running) return;
       running = true;
-      loop = run();
+      // Nobody waits on a relay's statements: on the embedded database they give way to requests'.
+      loop = runAsBackgroundWork(run);
     },
     async stop() {
       running = false;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import amqp from "amqplib";
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message, Options } from "amqplib";
-import { SpanKind, withSpan, type Logger } from "@souk/platform";
+import { runAsBackgroundWork, SpanKind, withSpan, type Logger } from "@souk/platform";
 import {
   envelopeFromAmqp,
   envelopeToAmqp,
@@ -563,7 +563,9 @@ export function createRabbitMqJobQueue(options: RabbitMqJobQueueOptions): JobQue
     }
     try {
       const carrier = { traceparent: event.traceparent, tracestate: event.tracestate };
-      await withSpan(`${queue} process`, SpanKind.CONSUMER, carrier, () => handle({ ...event, queue, attempt }));
+      await runAsBackgroundWork(() =>
+        withSpan(`${queue} process`, SpanKind.CONSUMER, carrier, () => handle({ ...event, queue, attempt })),
+      );
     } catch (error) {
       if (error instanceof PoisonMessageError) return deadLetter(error.reason);
       if (attempt >= spec.maxAttempts) return deadLetter(maxAttemptsReason(error));

@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import type { PGlite, messages as PgliteMessages } from "@electric-sql/pglite";
-import { Mutex } from "async-mutex";
 import {
   CompiledQuery,
   Kysely,
@@ -24,6 +23,7 @@ import {
   type Migration,
   type QueryResult,
 } from "kysely";
+import { ForegroundFirstLock } from "./background-work.ts";
 
 /** Most named prepared statements kept per PGlite instance; the least recently used is closed beyond. */
 const PGLITE_MAX_PREPARED_STATEMENTS = 500;
@@ -119,13 +119,15 @@ interface PgliteWire {
  * Code inside `db.transaction()` must use the transaction handle, never `db` (it would wait
  * for itself). BEGIN is not a round trip of its own: it goes into PGlite with the
  * transaction's first statement (`PgliteConnection.deferBegin`); a transaction that ran no
- * statement has nothing to commit or roll back.
+ * statement has nothing to commit or roll back. Waiters for the connection are served in order
+ * of arrival, except that work marked with `runAsBackgroundWork` (event consumers, jobs, outbox
+ * relays) gives way to requests that came up to 100 ms after it (`ForegroundFirstLock`).
  */
 class PgliteDriver implements Driver {
   readonly #pglite: PGlite;
   readonly #wire: PgliteWire;
   readonly #statements = new PreparedStatements();
-  readonly #mutex = new Mutex();
+  readonly #lock = new ForegroundFirstLock();
 
   constructor(pglite: PGlite, wire: PgliteWire) {
     this.#pglite = pglite;
@@ -137,7 +139,7 @@ class PgliteDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const release = await this.#mutex.acquire();
+    const release = await this.#lock.acquire();
     return new PgliteConnection(this.#pglite, this.#wire, this.#statements, release);
   }
 
@@ -161,7 +163,7 @@ class PgliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     // Wait for the statement or transaction in progress, then close Postgres cleanly.
-    const release = await this.#mutex.acquire();
+    const release = await this.#lock.acquire(false);
     try {
       if (!this.#pglite.closed) await this.#pglite.close();
     } finally {
