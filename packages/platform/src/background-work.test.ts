@@ -62,6 +62,8 @@ describe("ForegroundFirstLock", () => {
     const foreground = queue("foreground", false);
     await settle();
     await holder.release();
+    await settle();
+    expect(order).toEqual(["holder", "foreground"]);
     await foreground.release();
     await background.release();
     expect(order).toEqual(["holder", "foreground", "background"]);
@@ -92,6 +94,8 @@ describe("ForegroundFirstLock", () => {
     const b1 = queue("b1", true);
     const b2 = queue("b2", true);
     await holder.release();
+    await settle();
+    expect(order).toEqual(["holder", "b1"]);
     await b1.release();
     await b2.release();
     expect(order).toEqual(["holder", "b1", "b2"]);
@@ -124,6 +128,8 @@ describe("ForegroundFirstLock", () => {
     });
     expect(lock.waiting).toEqual({ foreground: 1, background: 1 });
     await holder.release();
+    await settle();
+    expect(order).toEqual(["holder", "unmarked"]);
     (await foreground)();
     (await background)();
     expect(order).toEqual(["holder", "unmarked", "marked"]);
