@@ -1,4 +1,4 @@
-import { createLogger, runAsBackgroundWork, SpanKind, withSpan, type Logger } from "@souk/platform";
+import { createLogger, type Logger } from "@souk/platform";
 import { checkEnvelope, copyEnvelope, PoisonMessageError, type EventEnvelope, type Subscription } from "./envelope.ts";
 import type { ConsumeOptions, DeadLetter, JobQueue, QueueSpec, ReceivedJob } from "./job-queue.ts";
 import {
@@ -7,6 +7,7 @@ import {
   maxAttemptsReason,
   resolveQueueSpec,
   retryDelayMs,
+  runJobAttempt,
   type ResolvedQueueSpec,
 } from "./job-retry-policy.ts";
 
@@ -83,11 +84,7 @@ export function createInProcessJobQueue(options: InProcessJobQueueOptions = {}):
     try {
       checkEnvelope(job.event);
       const received: ReceivedJob = { ...copyEnvelope(job.event), queue, attempt: job.attempt };
-      const carrier = { traceparent: job.event.traceparent, tracestate: job.event.tracestate };
-      // Background work: on the embedded database, a job's statements give way to requests'.
-      await runAsBackgroundWork(() =>
-        withSpan(`${queue} process`, SpanKind.CONSUMER, carrier, () => worker.handle(received)),
-      );
+      await runJobAttempt(queue, job.event, () => worker.handle(received));
     } catch (error) {
       const { maxAttempts, backoff } = state.spec;
       if (error instanceof PoisonMessageError) {

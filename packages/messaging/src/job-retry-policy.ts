@@ -1,4 +1,5 @@
-import type { BackoffPolicy } from "./envelope.ts";
+import { runAsBackgroundWork, SpanKind, withSpan } from "@souk/platform";
+import type { BackoffPolicy, EventEnvelope } from "./envelope.ts";
 import type { QueueSpec } from "./job-queue.ts";
 
 /** Attempts before a job is dead-lettered when a `QueueSpec` does not say (first delivery included). */
@@ -76,4 +77,18 @@ export function checkConcurrency(concurrency: number | undefined): number {
   const value = concurrency ?? 8;
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`concurrency must be an integer ≥ 1, got ${value}`);
   return value;
+}
+
+/**
+ * Runs one attempt of a job of `queue`: `handle` inside a consumer span of the job's trace
+ * (`<queue> process`, continuing the envelope's `traceparent`), as background work (on the
+ * embedded database its statements give way to requests'). Resolves or rejects as `handle` does.
+ */
+export function runJobAttempt(
+  queue: string,
+  job: Pick<EventEnvelope, "traceparent" | "tracestate">,
+  handle: () => Promise<void>,
+): Promise<void> {
+  const carrier = { traceparent: job.traceparent, tracestate: job.tracestate };
+  return runAsBackgroundWork(() => withSpan(`${queue} process`, SpanKind.CONSUMER, carrier, handle));
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import amqp from "amqplib";
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message, Options } from "amqplib";
-import { runAsBackgroundWork, SpanKind, withSpan, type Logger } from "@souk/platform";
+import type { Logger } from "@souk/platform";
 import {
   envelopeFromAmqp,
   envelopeToAmqp,
@@ -19,6 +19,7 @@ import {
   resolveQueueSpec,
   retryDelayMs,
   retryDelaysMs,
+  runJobAttempt,
   type ResolvedQueueSpec,
 } from "./job-retry-policy.ts";
 
@@ -562,10 +563,7 @@ export function createRabbitMqJobQueue(options: RabbitMqJobQueueOptions): JobQue
       return deadLetter(`max_attempts: delivered ${attempt - 1} times without an acknowledgement`);
     }
     try {
-      const carrier = { traceparent: event.traceparent, tracestate: event.tracestate };
-      await runAsBackgroundWork(() =>
-        withSpan(`${queue} process`, SpanKind.CONSUMER, carrier, () => handle({ ...event, queue, attempt })),
-      );
+      await runJobAttempt(queue, event, () => handle({ ...event, queue, attempt }));
     } catch (error) {
       if (error instanceof PoisonMessageError) return deadLetter(error.reason);
       if (attempt >= spec.maxAttempts) return deadLetter(maxAttemptsReason(error));
