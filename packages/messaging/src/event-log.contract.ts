@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { currentTraceId, initTracing, newId } from "@souk/platform";
+import { currentTraceId, initTracing, isBackgroundWork, newId } from "@souk/platform";
 import { PoisonMessageError, PROTOBUF_CONTENT_TYPE, type EventEnvelope } from "./envelope.ts";
 import type { EventLog, ReceivedEvent } from "./event-log.ts";
 import { decodeEvent, EVENTS, isEvent, newEvent } from "./catalog.ts";
@@ -90,7 +90,7 @@ export function describeEventLogContract(adapter: string, options: EventLogContr
       await harness.close();
     });
 
-    it("delivers every CloudEvents attribute, the payload and the trace context intact, in the event's trace", async () => {
+    it("delivers every CloudEvents attribute, the payload and the trace context intact, in the event's trace, as background work", async () => {
       const topic = await newTopic();
       const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
       const sent: EventEnvelope = {
@@ -100,12 +100,14 @@ export function describeEventLogContract(adapter: string, options: EventLogContr
       };
       const received: ReceivedEvent[] = [];
       const traceIds: (string | undefined)[] = [];
+      const marked: boolean[] = [];
       await log.subscribe({
         topics: [topic],
         group: unique("group"),
         handle: async (event) => {
           received.push(event);
           traceIds.push(currentTraceId());
+          marked.push(isBackgroundWork());
         },
       });
       const data = new Uint8Array(sent.data);
@@ -134,6 +136,8 @@ export function describeEventLogContract(adapter: string, options: EventLogContr
       expect(decoded.payload).toMatchObject({ orderId: "order-attrs", userId: "seq-7" });
       // The handler ran in a span of the event's trace (`<topic> process`, child of its traceparent).
       expect(traceIds).toEqual([traceId]);
+      // Marked, so that on the embedded database the handler's statements give way to requests'.
+      expect(marked).toEqual([true]);
     });
 
     it("keeps each subject's events in order across partitions (200 events, 20 subjects)", async () => {

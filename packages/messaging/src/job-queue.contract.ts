@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { currentTraceCarrier, currentTraceId, initTracing, newId } from "@souk/platform";
+import { currentTraceCarrier, currentTraceId, initTracing, isBackgroundWork, newId } from "@souk/platform";
 import { decodeEvent, EVENTS, newEvent } from "./catalog.ts";
 import type { EventEnvelope } from "./envelope.ts";
 import type { DeadLetter, JobQueue, QueueSpec, ReceivedJob } from "./job-queue.ts";
@@ -76,14 +76,24 @@ export function describeJobQueueContract(harness: JobQueueHarness): void {
       await harness.cleanup(specs, delaysMs);
     });
 
-    it("delivers a job once, with its CloudEvents attributes, data and trace context intact", async () => {
+    it("delivers a job once, with its CloudEvents attributes, data and trace context intact, as background work", async () => {
       const jobQueue = await open();
       const queue = await declare(jobQueue, "attributes");
-      const received = collector<{ job: ReceivedJob; traceId: string | undefined; traceparent: string | undefined }>();
+      const received = collector<{
+        job: ReceivedJob;
+        traceId: string | undefined;
+        traceparent: string | undefined;
+        background: boolean;
+      }>();
       await jobQueue.consume({
         queue,
         handle: async (job) => {
-          received.add({ job, traceId: currentTraceId(), traceparent: currentTraceCarrier().traceparent });
+          received.add({
+            job,
+            traceId: currentTraceId(),
+            traceparent: currentTraceCarrier().traceparent,
+            background: isBackgroundWork(),
+          });
         },
       });
       const traceId = randomBytes(16).toString("hex");
@@ -97,7 +107,12 @@ export function describeJobQueueContract(harness: JobQueueHarness): void {
       await jobQueue.enqueue(queue, [event]);
       event.data.fill(0); // the producer reuses its buffer: the queued job must not change
 
-      const { job, traceId: handlerTraceId, traceparent: handlerTraceparent } = (await received.until(1))[0]!;
+      const {
+        job,
+        traceId: handlerTraceId,
+        traceparent: handlerTraceparent,
+        background,
+      } = (await received.until(1))[0]!;
       expect(job).toMatchObject({
         queue,
         attempt: 1,
@@ -117,6 +132,8 @@ export function describeJobQueueContract(harness: JobQueueHarness): void {
       expect(handlerTraceId).toBe(traceId);
       expect(handlerTraceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
       expect(handlerTraceparent).not.toContain(parentSpanId);
+      // Marked, so that on the embedded database its statements give way to requests'.
+      expect(background).toBe(true);
       await pause(QUIET_MS);
       expect(received.items).toHaveLength(1);
     });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql, type Kysely } from "kysely";
-import { newId, type SqlDatabase } from "@souk/platform";
+import { isBackgroundWork, newId, type SqlDatabase } from "@souk/platform";
 import { openTestDatabase, openTestServerDatabase, testLogger, type TestSchemaDatabase } from "@souk/platform/testing";
 import type { EventEnvelope } from "./envelope.ts";
 import { appendToOutbox, createOutboxRelay, outboxMigration, type OutboxDatabase } from "./outbox.ts";
@@ -68,10 +68,11 @@ describe("transactional outbox on PGlite", () => {
     expect(await relay.drain()).toBe(0);
   });
 
-  it("keeps rows pending while the broker fails, and publishes them once it is back", async () => {
+  it("keeps rows pending while the broker fails, and publishes them once it is back, as background work", async () => {
     await appendToOutbox(db, [{ destination: "t", event: event("c", 1) }]);
     let brokerUp = false;
     const published: string[] = [];
+    const marked: boolean[] = [];
     const relay = createOutboxRelay({
       db: db as never,
       name: "pglite-retry",
@@ -79,6 +80,7 @@ describe("transactional outbox on PGlite", () => {
       publish: async (_destination, events) => {
         if (!brokerUp) throw new Error("broker down");
         published.push(...events.map(decode));
+        marked.push(isBackgroundWork());
       },
       logger: testLogger(),
     });
@@ -88,6 +90,8 @@ describe("transactional outbox on PGlite", () => {
     brokerUp = true;
     relay.nudge();
     await expect.poll(() => published, { timeout: 5_000 }).toEqual(["c#1"]);
+    // The relay's loop is marked: on the embedded database its statements give way to requests'.
+    expect(marked).toEqual([true]);
     await relay.stop();
   });
 });
