@@ -23,6 +23,16 @@ describe("npm run bench arguments", () => {
     expect(() => parseBenchArgs(["--scenarios", "product,teleport"], "/repo", now)).toThrow(/teleport/);
   });
 
+  it("takes --step-seconds for the store's ladders, in ms, and refuses what is not 1–600 s", () => {
+    expect(parseBenchArgs(["--step-seconds", "20"], "/repo", now).storeStepMs).toBe(20_000);
+    expect(parseBenchArgs(["--step-seconds=2.5"], "/repo", now).storeStepMs).toBe(2_500);
+    for (const bad of ["0", "0.5", "601", "soon", ""]) {
+      expect(() => parseBenchArgs(["--step-seconds", bad], "/repo", now), bad).toThrow(
+        new BenchUsageError(`--step-seconds must be a number of seconds from 1 to 600 (got "${bad}")`),
+      );
+    }
+  });
+
   it("takes --quick, one topology, --out and --seed", () => {
     const options = parseBenchArgs(
       ["--quick", "--topology", "embedded", "--out", "/tmp/b", "--seed", "7"],

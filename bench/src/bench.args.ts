@@ -22,6 +22,8 @@ export interface BenchOptions {
   readonly scenarios?: readonly Scenario[];
   /** Skip the machine's limits (NGINX, pgbench, redis-benchmark): no ratios, only the store's numbers. */
   readonly skipLimits: boolean;
+  /** `--step-seconds`: the store's ladder steps last this long (ms) instead of the plan's. */
+  readonly storeStepMs?: number;
 }
 
 /** The help text. */
@@ -40,6 +42,9 @@ Options:
   --seed <n>                    seed of the generator's random choices (default 1)
   --scenarios <a,b,…>           only these of ${SCENARIOS.join(", ")} (for iterating)
   --no-limits                   skip the machine's limits (no ratios; for iterating)
+  --step-seconds <s>            the store's ladder steps last s seconds (1–600) instead of 4 (1
+                                with --quick); NGINX's keep theirs. For sustained rates: a short
+                                step can be answered while the store's consumers fall behind
   -h, --help                    this text
 
 Writes results.json, summary.md and charts/*.svg; progress goes to stderr. A full run with the
@@ -69,6 +74,7 @@ export function parseBenchArgs(argv: readonly string[], repoRoot: string, now: D
         seed: { type: "string" },
         scenarios: { type: "string" },
         "no-limits": { type: "boolean" },
+        "step-seconds": { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -100,6 +106,16 @@ export function parseBenchArgs(argv: readonly string[], repoRoot: string, now: D
     }
     scenarios = names as Scenario[];
   }
+  let storeStepMs: number | undefined;
+  if (values["step-seconds"] !== undefined) {
+    const seconds = Number(values["step-seconds"]);
+    if (!Number.isFinite(seconds) || seconds < 1 || seconds > 600 || values["step-seconds"].trim() === "") {
+      throw new BenchUsageError(
+        `--step-seconds must be a number of seconds from 1 to 600 (got "${values["step-seconds"]}")`,
+      );
+    }
+    storeStepMs = Math.round(seconds * 1000);
+  }
   const stamp = now
     .toISOString()
     .replace(/\.\d+Z$/, "Z")
@@ -113,5 +129,6 @@ export function parseBenchArgs(argv: readonly string[], repoRoot: string, now: D
     seed,
     ...(scenarios === undefined ? {} : { scenarios }),
     skipLimits: values["no-limits"] === true,
+    ...(storeStepMs === undefined ? {} : { storeStepMs }),
   };
 }

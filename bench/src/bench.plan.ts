@@ -40,6 +40,12 @@ export interface BenchPlan {
   readonly quick: boolean;
   readonly scenarios: readonly Scenario[];
   readonly ladder: LadderPlan;
+  /**
+   * When set (`--step-seconds`), the store's ladders step this long (ms) instead of
+   * `ladder.stepMs`; the limits' ladders (NGINX) keep the plan's. Long steps show whether a rate
+   * is sustained: a 4 s step can be answered while the store's consumers fall behind.
+   */
+  readonly storeStepMs?: number;
   /** Keep-alive connections of the generator's pool (the same for NGINX and Souk). */
   readonly connections: number;
   readonly checkoutCustomers: number;
@@ -64,19 +70,21 @@ export interface BenchPlan {
 
 /** The ladder of a scenario: checkout and cart have fewer customers to go around, and checkout a slower normal. */
 export function ladderFor(plan: BenchPlan, scenario: Scenario | "static"): LadderPlan {
+  if (scenario === "static") return plan.ladder;
+  const ladder = plan.storeStepMs === undefined ? plan.ladder : { ...plan.ladder, stepMs: plan.storeStepMs };
   if (scenario === "checkout") {
     // A few checkouts at once already saturate the saga; 32 would only queue (seconds each).
     return {
-      ...plan.ladder,
+      ...ladder,
       probeConcurrency: Math.min(4, plan.checkoutCustomers),
       rule: { ...plan.ladder.rule, p99ExplodeFloorMs: 2_000 },
     };
   }
   if (scenario === "cart") {
-    return { ...plan.ladder, probeConcurrency: Math.min(plan.ladder.probeConcurrency, plan.cartCustomers) };
+    return { ...ladder, probeConcurrency: Math.min(ladder.probeConcurrency, plan.cartCustomers) };
   }
-  if (scenario === "mix") return { ...plan.ladder, rule: { ...plan.ladder.rule, p99ExplodeFloorMs: 1_000 } };
-  return plan.ladder;
+  if (scenario === "mix") return { ...ladder, rule: { ...ladder.rule, p99ExplodeFloorMs: 1_000 } };
+  return ladder;
 }
 
 /** The full run. */

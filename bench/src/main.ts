@@ -362,7 +362,11 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const basePlan = options.quick ? QUICK_PLAN : FULL_PLAN;
-  const plan = options.scenarios === undefined ? basePlan : { ...basePlan, scenarios: options.scenarios };
+  const plan: BenchPlan = {
+    ...basePlan,
+    ...(options.scenarios === undefined ? {} : { scenarios: options.scenarios }),
+    ...(options.storeStepMs === undefined ? {} : { storeStepMs: options.storeStepMs }),
+  };
   const progress = createProgress();
   const logsDir = join(options.outDir, "logs");
   await mkdir(logsDir, { recursive: true });
@@ -425,8 +429,12 @@ async function run(argv: string[]): Promise<number> {
   limits = options.skipLimits ? { errors: ["not measured (--no-limits)"] } : await measureLimits(ctx, staticFileBytes);
   progress.done();
   const results = await write();
-  // Only a whole run (both topologies, every scenario, the limits) replaces the copy kept in git.
-  const wholeRun = options.topologies.length === 2 && options.scenarios === undefined && !options.skipLimits;
+  // Only a whole run (both topologies, every scenario, the limits, the plan's steps) replaces the copy kept in git.
+  const wholeRun =
+    options.topologies.length === 2 &&
+    options.scenarios === undefined &&
+    !options.skipLimits &&
+    options.storeStepMs === undefined;
   if (!options.quick && options.defaultOut && wholeRun) {
     const latest = join(REPO_ROOT, "bench", "results", "latest");
     await rm(latest, { recursive: true, force: true });

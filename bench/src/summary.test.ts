@@ -19,6 +19,14 @@ describe("summary.md", () => {
     );
   });
 
+  it("says when the store's steps were not the plan's (--step-seconds)", () => {
+    expect(markdown).not.toContain("--step-seconds");
+    const longSteps = { ...results, plan: { ...results.plan, storeStepMs: 20_000 } };
+    expect(renderSummary(longSteps, charts)).toContain(
+      "The store's ladder steps lasted 20 s (--step-seconds), the limits' 4 s.",
+    );
+  });
+
   it("lists the limits, every ladder step and the charts", () => {
     expect(markdown).toContain("| NGINX static file over http (413 bytes, same generator) | 10,000/s |");
     expect(markdown).toContain("| pgbench: the checkout's SQL | 70.0/s |");

@@ -181,6 +181,13 @@ export function renderSummary(results: BenchResults, charts: readonly ChartFile[
       "time, so a stalled server is charged for the queue it builds). Ratios compare with the machine's own limits " +
       "measured in this run, so they hold across machines; absolute rates do not. See bench/README.md.",
     "",
+    ...(results.plan.storeStepMs === undefined
+      ? []
+      : [
+          `The store's ladder steps lasted ${results.plan.storeStepMs / 1000} s (--step-seconds), the limits' ` +
+            `${results.plan.ladder.stepMs / 1000} s.`,
+          "",
+        ]),
     "## Targets",
     "",
     ...table(
