@@ -63,14 +63,18 @@ export class ForegroundFirstLock {
    * function does nothing). `background` picks the queue: default, whether the caller runs in
    * `runAsBackgroundWork`.
    */
-  acquire(background: boolean = isBackgroundWork()): Promise<() => void> {
+  acquire(background?: boolean): Promise<() => void> {
     if (!this.#held) {
       this.#held = true;
       return Promise.resolve(this.#releaser());
     }
+    // The mark is read only when the caller has to queue: a free lock (most statements) skips it.
     return new Promise((grant) => {
-      if (background) this.#background.push({ turn: this.#now() + this.#backgroundHandicapMs, grant });
-      else this.#foreground.push({ turn: this.#now(), grant });
+      if (background ?? isBackgroundWork()) {
+        this.#background.push({ turn: this.#now() + this.#backgroundHandicapMs, grant });
+      } else {
+        this.#foreground.push({ turn: this.#now(), grant });
+      }
     });
   }
 
