@@ -109,7 +109,8 @@ export function parseBenchArgs(argv: readonly string[], repoRoot: string, now: D
   let storeStepMs: number | undefined;
   if (values["step-seconds"] !== undefined) {
     const seconds = Number(values["step-seconds"]);
-    if (!Number.isFinite(seconds) || seconds < 1 || seconds > 600 || values["step-seconds"].trim() === "") {
+    // Number("") and Number("  ") are 0: an empty value fails the range like any other.
+    if (!Number.isFinite(seconds) || seconds < 1 || seconds > 600) {
       throw new BenchUsageError(
         `--step-seconds must be a number of seconds from 1 to 600 (got "${values["step-seconds"]}")`,
       );

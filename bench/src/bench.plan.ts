@@ -77,7 +77,7 @@ export function ladderFor(plan: BenchPlan, scenario: Scenario | "static"): Ladde
     return {
       ...ladder,
       probeConcurrency: Math.min(4, plan.checkoutCustomers),
-      rule: { ...plan.ladder.rule, p99ExplodeFloorMs: 2_000 },
+      rule: { ...ladder.rule, p99ExplodeFloorMs: 2_000 },
     };
   }
   if (scenario === "cart") {
